@@ -1,0 +1,163 @@
+"""The error contract: one ``ErrorType`` (the JS client's values) and one exception tree."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+__all__ = [
+    "AbortError",
+    "AuthenticationError",
+    "BackendAIError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "ErrorType",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "ServerError",
+    "UnknownError",
+    "server_error_class",
+]
+
+
+class ErrorType(enum.IntEnum):
+    """Error kinds with the JavaScript client's numeric values."""
+
+    ERR_SERVER = 0
+    ERR_RESPONSE = 1
+    ERR_REQUEST = 2
+    ERR_ABORT = 3
+    ERR_TIMEOUT = 4
+    ERR_UNKNOWN = 99
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, raised before any I/O."""
+
+
+class BackendAIError(Exception):
+    """Every failure of a network call is one of these."""
+
+    type: ErrorType = ErrorType.ERR_UNKNOWN
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        problem_type: str | None = None,
+        error_code: str | None = None,
+        data: Any = None,
+        request_method: str | None = None,
+        request_url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.title = title
+        self.problem_type = problem_type
+        self.error_code = error_code
+        self.data = data
+        self.request_method = request_method
+        self.request_url = request_url
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        where = f" ({self.request_method} {self.request_url})" if self.request_method else ""
+        status = f"{self.status} " if self.status is not None else ""
+        return f"{status}{self.message}{where}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(type={self.type.name}, status={self.status!r}, "
+            f"problem_type={self.problem_type!r}, message={self.message!r})"
+        )
+
+
+class ServerError(BackendAIError):
+    """The server answered with a status of 400 or more."""
+
+    type = ErrorType.ERR_SERVER
+
+
+class BadRequestError(ServerError):
+    """400."""
+
+
+class AuthenticationError(ServerError):
+    """401."""
+
+
+class PermissionDeniedError(ServerError):
+    """403."""
+
+
+class NotFoundError(ServerError):
+    """404."""
+
+
+class ConflictError(ServerError):
+    """409."""
+
+
+class RateLimitError(ServerError):
+    """429."""
+
+
+class InternalServerError(ServerError):
+    """5xx."""
+
+
+class ResponseError(BackendAIError):
+    """A status arrived but the body could not be read or decoded."""
+
+    type = ErrorType.ERR_RESPONSE
+
+
+class RequestError(BackendAIError):
+    """The request could not be sent (DNS, refused, reset, TLS)."""
+
+    type = ErrorType.ERR_REQUEST
+
+
+class AbortError(BackendAIError):
+    """The call's ``signal`` was aborted, or the client was closed under it."""
+
+    type = ErrorType.ERR_ABORT
+
+
+class RequestTimeoutError(BackendAIError, TimeoutError):
+    """The call's own deadline passed."""
+
+    type = ErrorType.ERR_TIMEOUT
+
+
+class UnknownError(BackendAIError):
+    """Anything the pipeline could not classify."""
+
+    type = ErrorType.ERR_UNKNOWN
+
+
+_BY_STATUS: dict[int, type[ServerError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def server_error_class(status: int) -> type[ServerError]:
+    """The most specific ``ServerError`` subclass for an HTTP status."""
+    if status >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status, ServerError)

@@ -1,0 +1,139 @@
+"""Pure HMAC request signing, exactly as the Backend.AI manager verifies it.
+
+string to sign = ``METHOD\\npath?query\\ndate\\nhost:<Host>\\ncontent-type:<media type>\\n
+x-backendai-version:<version>\\nhex(hash(body))``; the body is hashed only for API versions
+below ``v4.20181215`` and never for multipart bodies. The signing key is
+``HMAC(HMAC(secret, YYYYMMDD), host)`` with the date taken in the date header's own offset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+__all__ = [
+    "Signer",
+    "hashes_body",
+    "key_date",
+    "media_type",
+    "string_to_sign",
+]
+
+_KEY_CACHE_LIMIT = 64
+
+
+def media_type(content_type: str | None) -> str:
+    """The media type the server signs: lower-case, no parameters, octet-stream if absent."""
+    if not content_type:
+        return "application/octet-stream"
+    return content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
+
+
+def hashes_body(api_version: str) -> bool:
+    """True for API versions whose signature covers the request body (below v4.20181215)."""
+    major, _, rev = api_version[1:].partition(".")
+    return (int(major), rev) < (4, "20181215")
+
+
+def key_date(date_text: str) -> str:
+    """``YYYYMMDD`` of a date header in the offset written in it (a naive date counts as UTC)."""
+    text = date_text.strip()
+    if len(text) >= 9 and text[:8].isdigit() and text[8] == "T":  # compact YYYYmmddTHHMMSSZ
+        return text[:8]
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        parsed = parsedate_to_datetime(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.strftime("%Y%m%d")
+
+
+def string_to_sign(
+    method: str,
+    raw_path: str,
+    date_text: str,
+    host: str,
+    content_type: str | None,
+    api_version: str,
+    body_digest: str,
+) -> str:
+    """The seven signed lines joined by LF."""
+    return (
+        f"{method}\n{raw_path}\n{date_text}\nhost:{host}\n"
+        f"content-type:{media_type(content_type)}\n"
+        f"x-backendai-version:{api_version}\n{body_digest}"
+    )
+
+
+class Signer:
+    """Signs requests for one keypair; caches the derived key per (day, host)."""
+
+    __slots__ = ("_access_key", "_empty_digest", "_hash", "_keys", "_method_name", "_secret")
+
+    def __init__(self, access_key: str, secret_key: str, hash_type: str = "sha256") -> None:
+        name = hash_type.lower()
+        if name not in hashlib.algorithms_guaranteed or "-" in name:
+            raise ValueError(f"unsupported hash_type {hash_type!r}")
+        self._access_key = access_key
+        self._secret = secret_key.encode()
+        self._hash = name
+        self._method_name = f"HMAC-{name.upper()}"
+        self._empty_digest = hashlib.new(name, b"").hexdigest()
+        self._keys: dict[tuple[str, str], bytes] = {}
+
+    @property
+    def access_key(self) -> str:
+        return self._access_key
+
+    def __repr__(self) -> str:
+        return f"Signer(access_key={self._access_key!r}, hash_type={self._hash!r})"
+
+    def signing_key(self, day: str, host: str) -> bytes:
+        """``HMAC(HMAC(secret, day), host)``, cached."""
+        cache_key = (day, host)
+        key = self._keys.get(cache_key)
+        if key is None:
+            if len(self._keys) >= _KEY_CACHE_LIMIT:
+                self._keys.clear()
+            k1 = hmac.new(self._secret, day.encode(), self._hash).digest()
+            key = hmac.new(k1, host.encode(), self._hash).digest()
+            self._keys[cache_key] = key
+        return key
+
+    def body_digest(self, api_version: str, content_type: str | None, body: bytes | None) -> str:
+        """Hex digest of the body for old versions, of empty bytes otherwise."""
+        if body and hashes_body(api_version) and media_type(content_type) != "multipart/form-data":
+            return hashlib.new(self._hash, body).hexdigest()
+        return self._empty_digest
+
+    def signature(
+        self,
+        method: str,
+        raw_path: str,
+        date_text: str,
+        host: str,
+        content_type: str | None,
+        api_version: str,
+        body: bytes | None = None,
+        *,
+        day: str | None = None,
+    ) -> str:
+        """Hex signature of one request; ``day`` skips parsing ``date_text`` when known."""
+        text = string_to_sign(
+            method,
+            raw_path,
+            date_text,
+            host,
+            content_type,
+            api_version,
+            self.body_digest(api_version, content_type, body),
+        )
+        key = self.signing_key(day or key_date(date_text), host)
+        return hmac.new(key, text.encode(), self._hash).hexdigest()
+
+    def authorization(self, signature: str) -> str:
+        """The ``Authorization`` header value carrying a signature."""
+        return f"BackendAI signMethod={self._method_name}, credential={self._access_key}:{signature}"
