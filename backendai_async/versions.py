@@ -1,0 +1,205 @@
+"""API and manager versions: parsing, the known-version table, negotiation and feature gates."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+__all__ = [
+    "FEATURES",
+    "KNOWN_API_VERSIONS",
+    "LATEST_API_VERSION",
+    "ApiVersion",
+    "Gate",
+    "choose_api_version",
+    "feature_enabled",
+    "manager_version_key",
+]
+
+
+class ApiVersion(NamedTuple):
+    """``vMAJOR.YYYYMMDD``, ordered by (major, revision date)."""
+
+    major: int
+    revision: str
+
+    @classmethod
+    def parse(cls, text: str) -> ApiVersion:
+        m = re.fullmatch(r"v(\d+)\.(\d{8})", text.strip())
+        if m is None:
+            raise ValueError(f"malformed API version {text!r} (expected e.g. 'v9.20250722')")
+        return cls(int(m.group(1)), m.group(2))
+
+    def __str__(self) -> str:
+        return f"v{self.major}.{self.revision}"
+
+
+#: Every version this client can speak, oldest first (v3.20170615 … v9.20250722).
+KNOWN_API_VERSIONS: tuple[str, ...] = (
+    "v3.20170615",
+    "v4.20181215",
+    "v4.20190115",
+    "v4.20190315",
+    "v4.20190615",
+    "v5.20191215",
+    "v6.20200815",
+    "v6.20210815",
+    "v6.20220315",
+    "v6.20220615",
+    "v6.20230315",
+    "v7.20230615",
+    "v8.20240315",
+    "v8.20240915",
+    "v9.20250722",
+)
+LATEST_API_VERSION = KNOWN_API_VERSIONS[-1]
+
+# Accepted only by some server generations: sent only when the server advertises it itself.
+# v6.20210815 is rejected by managers 26.3+, v6.20221201 by everything before 26.3.
+_NEVER_GUESS = frozenset({"v6.20210815", "v6.20221201"})
+_KNOWN = frozenset(KNOWN_API_VERSIONS)
+
+
+def choose_api_version(advertised: str) -> str:
+    """The version to send to a server that advertises ``advertised`` on ``GET /``.
+
+    A known version is sent as it is (a server always accepts its own); an unknown one gets the
+    newest known version below it that every server of that age accepts.
+    Raises ``ValueError`` for a malformed or too old advertisement.
+    """
+    if advertised in _KNOWN:
+        return advertised
+    target = ApiVersion.parse(advertised)
+    for candidate in reversed(KNOWN_API_VERSIONS):
+        if candidate not in _NEVER_GUESS and ApiVersion.parse(candidate) <= target:
+            return candidate
+    raise ValueError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
+
+
+_PEP440 = re.compile(
+    r"v?(?P<release>\d+(?:\.\d+)*)"
+    r"(?:[-_.]?(?P<pre_l>a|alpha|b|beta|rc|c|pre|preview)[-_.]?(?P<pre_n>\d*))?"
+    r"(?:-(?P<post_n1>\d+)|[-_.]?(?:post|rev|r)[-_.]?(?P<post_n2>\d*))?"
+    r"(?:[-_.]?dev[-_.]?(?P<dev_n>\d*))?"
+    r"(?:\+[a-z0-9.]+)?",
+    re.IGNORECASE,
+)
+_PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
+
+ManagerVersionKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def manager_version_key(version: str) -> ManagerVersionKey:
+    """A sort key ordering manager versions like PEP 440 (``24.03.0rc1 < 24.03.0``)."""
+    m = _PEP440.fullmatch(version.strip())
+    if m is None:
+        raise ValueError(f"malformed manager version {version!r}")
+    release = [int(p) for p in m.group("release").split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    pre_l, dev_n = m.group("pre_l"), m.group("dev_n")
+    post_n = m.group("post_n1") or m.group("post_n2")
+    has_post = m.group("post_n1") is not None or m.group("post_n2") is not None
+    has_dev = dev_n is not None
+    if pre_l is not None:
+        pre: tuple[int, ...] = (0, _PRE_RANK[pre_l.lower()], int(m.group("pre_n") or 0))
+    elif has_dev and not has_post:
+        pre = (-1,)  # 1.0.dev0 sorts before 1.0a0
+    else:
+        pre = (1,)
+    post = (int(post_n or 0),) if has_post else (-1,)
+    dev = (0, int(dev_n or 0)) if has_dev else (1,)
+    return (tuple(release), pre, post, dev)
+
+
+class Gate(NamedTuple):
+    """Versions a feature needs: API at least ``api`` and below ``api_below``, manager at least
+    ``manager`` (every given bound must hold)."""
+
+    api: str | None = None
+    manager: str | None = None
+    api_below: str | None = None
+
+
+#: Every version-dependent behaviour, in one place. API gates are ``(major, date)`` strings.
+FEATURES: dict[str, Gate] = {
+    # wire-format gates used by the SDK itself
+    "body-signing": Gate(api_below="v4.20181215"),  # the signature covers the body
+    "image-key": Gate(api="v4.20190315"),  # `image` instead of `lang`
+    "owner-access-key": Gate(api="v4.20190315"),
+    "session-create-options": Gate(api="v4.20190615"),  # enqueueOnly, maxWaitSeconds, reuseIfExists
+    "session-prefix": Gate(api="v5.20191215"),  # /session instead of /kernel
+    "session-name-key": Gate(api="v5.20191215"),  # `name` instead of `clientSessionToken`
+    "bootstrap-script": Gate(api="v5.20191215"),
+    "cluster-top-level": Gate(api="v6.20200815"),  # cluster_size/cluster_mode outside config
+    "gql-endpoint": Gate(api="v6.20210815"),  # /admin/gql instead of /admin/graphql
+    "session-dependencies": Gate(api="v6.20220315"),
+    "architecture": Gate(api="v6.20220315"),
+    "session-priority": Gate(api="v8.20240915"),
+    "attach-network": Gate(api="v9.20250722"),
+    # the JavaScript client's feature names
+    "scaling-group": Gate(api="v4.20190601"),
+    "group": Gate(api="v4.20190601"),
+    "group-folder": Gate(api="v4.20190601"),
+    "system-images": Gate(api="v4.20190601"),
+    "detailed-session-states": Gate(api="v4.20190601"),
+    "change-user-name": Gate(api="v4.20190601"),
+    "multi-container": Gate(api="v6.20200815"),
+    "multi-node": Gate(api="v6.20200815"),
+    "storage-proxy": Gate(api="v6.20200815"),
+    "hardware-metadata": Gate(api="v6.20200815"),
+    "avoid-hol-blocking": Gate(manager="20.09.16"),
+    "session-detail-status": Gate(manager="20.09.16"),
+    "schedulable": Gate(manager="21.09"),
+    "wsproxy-addr": Gate(manager="21.09"),
+    "scheduler-opts": Gate(manager="22.03"),
+    "session-lifetime": Gate(manager="22.03"),
+    "secure-payload": Gate(api="v6.20220615"),
+    "image-commit": Gate(manager="22.09"),
+    "fine-grained-storage-permissions": Gate(manager="22.09"),
+    "2FA": Gate(manager="22.09"),
+    "force2FA": Gate(manager="22.09"),
+    "idle-checks": Gate(manager="22.09.19"),
+    "is-public": Gate(manager="22.09.22"),
+    "inference-workload": Gate(api="v6.20230315", manager="23.03"),
+    "local-vscode-remote-connection": Gate(manager="23.03"),
+    "display-allocated-shmem": Gate(manager="23.03"),
+    "sftp-scaling-group": Gate(manager="23.03.3"),
+    "quota-scope": Gate(manager="23.03.7"),
+    "model-serving": Gate(manager="23.03.11"),
+    "sudo-session-enabled": Gate(manager="23.09.0"),
+    "container-registry-gql": Gate(manager="23.09.2"),
+    "main-access-key": Gate(manager="23.09.7"),
+    "model-serving-endpoint-user-info": Gate(manager="23.09.8"),
+    "modify-endpoint": Gate(manager="23.09.9"),
+    "max-session-count-per-model-session": Gate(manager="23.09.10"),
+    "configure-user-resource-policy": Gate(manager="23.09.10"),
+    "vfolder-trash-bin": Gate(manager="24.03.0"),
+    "model-store": Gate(manager="24.03.0"),
+    "per-user-image": Gate(manager="24.03.0"),
+    "user-committed-image": Gate(manager="24.03.0"),
+    "endpoint-extra-mounts": Gate(manager="24.03.4"),
+    "modify-endpoint-environ": Gate(manager="24.03.5"),
+    "endpoint-runtime-variant": Gate(manager="24.03.5"),
+    "per-kernel-logs": Gate(manager="24.03.7"),
+    "extend-login-session": Gate(manager="24.09"),
+}
+
+
+def feature_enabled(feature: str, api_version: str, manager_version: str | None) -> bool:
+    """Whether ``feature`` is available at this API version and manager version.
+
+    A manager gate is closed when the manager version is unknown (a pinned API version).
+    Raises ``KeyError`` for a feature name not in ``FEATURES``.
+    """
+    gate = FEATURES[feature]
+    current = ApiVersion.parse(api_version)
+    if gate.api_below is not None and current >= ApiVersion.parse(gate.api_below):
+        return False
+    if gate.api is not None and current < ApiVersion.parse(gate.api):
+        return False
+    if gate.manager is not None:
+        if manager_version is None:
+            return False
+        return manager_version_key(manager_version) >= manager_version_key(gate.manager)
+    return True
