@@ -1,0 +1,1 @@
+"""API groups: each module only describes requests and hands them to the pipeline."""

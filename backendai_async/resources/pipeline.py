@@ -1,0 +1,60 @@
+"""The small protocol a resource needs from the request pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ..abort import AbortSignal
+from ..auth import Authenticator
+from ..config import ClientConfig
+from ..transport import Params, ParseMode, ServerInfo
+from ..versions import feature_enabled
+
+__all__ = ["Pipeline", "segment", "supports"]
+
+
+class Pipeline(Protocol):
+    """What ``transport.Transport`` offers to resources."""
+
+    config: ClientConfig
+    authenticator: Authenticator
+    api_version: str | None
+    server_info: ServerInfo | None
+
+    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str: ...
+
+    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo: ...
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        default_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+        retry_safe: bool | None = None,
+        parse: ParseMode = "auto",
+        full_response: bool = False,
+    ) -> Any: ...
+
+
+def segment(name: str) -> str:
+    """``name`` checked for use as one path segment (a session or folder name, an id)."""
+    if not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"not a valid name for a path segment: {name!r}")
+    return name
+
+
+def supports(pipeline: Pipeline, feature: str) -> bool:
+    """Whether the negotiated server has ``feature`` (see ``versions.FEATURES``)."""
+    if pipeline.api_version is None:
+        raise RuntimeError("the API version is not known yet: negotiate first")
+    manager = pipeline.server_info.manager_version if pipeline.server_info else None
+    return feature_enabled(feature, pipeline.api_version, manager)

@@ -1,0 +1,550 @@
+"""THE request pipeline: every call, from ``get_info`` to GraphQL, goes through ``Transport.send``.
+
+Order: deadline and abort scope → API version negotiated (lazy, once, locked) → route and build
+the URL → per attempt: date, version, authenticator → send on the one ``aiohttp.ClientSession``
+under the remaining deadline → classify into the error tree → retry only what is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json as jsonlib
+import logging
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import quote
+
+import aiohttp
+from multidict import CIMultiDict, MultiDict
+from yarl import URL
+
+from .abort import AbortSignal
+from .auth import Authenticator, PreparedRequest
+from .config import ClientConfig
+from .errors import (
+    AbortError,
+    BackendAIError,
+    RequestError,
+    RequestTimeoutError,
+    ResponseError,
+    UnknownError,
+    server_error_class,
+)
+from .versions import choose_api_version
+
+__all__ = ["Params", "ParseMode", "Response", "ServerInfo", "Transport"]
+
+log = logging.getLogger("backendai_async")
+
+Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
+ParseMode = Literal["auto", "json", "text", "bytes"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is raised at once with `retry_after` set
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+_ERROR_SNIPPET = 200
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
+
+
+class Response:
+    """A 2xx answer: status, headers and the parsed body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class ServerInfo:
+    """What ``GET /`` told: the advertised API version and the manager version (None if absent)."""
+
+    __slots__ = ("api_version", "manager_version")
+
+    def __init__(self, api_version: str, manager_version: str | None) -> None:
+        self.api_version = api_version
+        self.manager_version = manager_version
+
+
+class _AbortScope:
+    """Turns an abort of any of the signals into ``AbortError``; other cancellations pass."""
+
+    __slots__ = ("_fired", "_removers", "_signals", "_task")
+
+    def __init__(self, signals: tuple[AbortSignal | None, ...]) -> None:
+        self._signals = signals
+        self._fired = False
+        self._removers: list[Callable[[], None]] = []
+        self._task: asyncio.Task[Any] | None = None
+
+    def __enter__(self) -> None:
+        for signal in self._signals:
+            if signal is not None and signal.aborted:
+                raise AbortError(_abort_message(signal))
+        self._task = asyncio.current_task()
+        for signal in self._signals:
+            if signal is not None:
+                self._removers.append(signal.add_callback(self._fire))
+
+    def _fire(self) -> None:
+        if not self._fired and self._task is not None:
+            self._fired = True
+            self._task.cancel()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        for remove in self._removers:
+            remove()
+        if not self._fired or exc_type is not asyncio.CancelledError:
+            return
+        uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
+        if uncancel is not None and uncancel() > 0:
+            return  # somebody else cancelled the task too: let it propagate
+        signal = next(s for s in self._signals if s is not None and s.aborted)
+        raise AbortError(_abort_message(signal)) from exc
+
+
+def _abort_message(signal: AbortSignal) -> str:
+    return f"aborted: {signal.reason}" if signal.reason is not None else "aborted"
+
+
+class Transport:
+    """Holds the HTTP session, the negotiated version and the authenticator; sends every call."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        authenticator: Authenticator,
+        *,
+        closing: AbortSignal,
+        http_session: aiohttp.ClientSession | None = None,
+        user_agent: str,
+    ) -> None:
+        self.config = config
+        self.authenticator = authenticator
+        self._closing = closing
+        self._session = http_session
+        self._owns_session = http_session is None
+        base = config.endpoint_url
+        self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
+        self._prefix = base.raw_path.rstrip("/")
+        self._host = base.host_port_subcomponent or ""
+        self._base_headers = {"User-Agent": user_agent, "Host": self._host}
+        self.api_version: str | None = config.api_version
+        self.server_info: ServerInfo | None = None
+        self._version_lock: asyncio.Lock | None = None
+        self._active = 0
+        self._idle: asyncio.Event | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        """The aiohttp session (created on first use, inside the running loop, when owned)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.CookieJar(unsafe=True),  # keep the login cookie on IP endpoints
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Wait for aborted calls to unwind, then close the session if it is ours."""
+        if self._active:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+
+    # ---- version negotiation ---------------------------------------------------------------
+
+    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str:
+        """The API version to send: pinned, or learnt once from ``GET /``."""
+        if self.api_version is not None:
+            return self.api_version
+        with self._scope(signal):
+            return await self._negotiate(self.deadline(timeout))
+
+    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo:
+        """``GET /``: the server's advertised API version and manager version."""
+        with self._scope(signal):
+            return await self._probe(self.deadline(timeout))
+
+    async def _negotiate(self, deadline: float | None) -> str:
+        if self._version_lock is None:
+            self._version_lock = asyncio.Lock()
+        async with self._version_lock:
+            if self.api_version is None:
+                info = self.server_info or await self._probe(deadline)
+                try:
+                    self.api_version = choose_api_version(info.api_version)
+                except ValueError as exc:
+                    raise ResponseError(str(exc), status=200, request_method="GET") from exc
+        return self.api_version
+
+    async def _probe(self, deadline: float | None) -> ServerInfo:
+        # no version header: old servers answer 400 to a version they do not know, even on GET /
+        body = (await self._call("GET", "/", deadline=deadline, versioned=False)).body
+        version = body.get("version") if isinstance(body, dict) else None
+        manager = body.get("manager") if isinstance(body, dict) else None
+        if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
+            raise ResponseError(f"GET / did not return a version: {str(body)[:_ERROR_SNIPPET]!r}", status=200)
+        self.server_info = ServerInfo(version, manager)
+        return self.server_info
+
+    # ---- the pipeline ----------------------------------------------------------------------
+
+    def deadline(self, timeout: float | None, default: float | None = None) -> float | None:
+        """Absolute loop time of a call's deadline (None: no deadline, for ``float('inf')``)."""
+        seconds = timeout if timeout is not None else (default if default is not None else self.config.timeout)
+        if not seconds > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {seconds!r}")
+        if seconds == float("inf"):
+            return None
+        return asyncio.get_running_loop().time() + seconds
+
+    @contextlib.contextmanager
+    def _scope(self, signal: AbortSignal | None) -> Iterator[None]:
+        """Count the call in flight and turn an abort (or the client closing) into AbortError."""
+        self._active += 1
+        try:
+            with _AbortScope((signal, self._closing)):
+                yield
+        finally:
+            self._active -= 1
+            if self._active == 0 and self._idle is not None:
+                self._idle.set()
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        default_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+        retry_safe: bool | None = None,
+        parse: ParseMode = "auto",
+        full_response: bool = False,
+    ) -> Any:
+        """Send one API call and return the parsed body (a ``Response`` with ``full_response``).
+
+        ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
+        covers negotiation, every attempt and every backoff; ``retry_safe`` overrides the method's
+        idempotency; ``parse`` picks how a 2xx body is read.
+        """
+        with self._scope(signal):
+            response = await self._call(
+                method,
+                path,
+                deadline=self.deadline(timeout, default_timeout),
+                params=params,
+                json=json,
+                data=data,
+                content_type=content_type,
+                headers=headers,
+                retry_safe=retry_safe,
+                parse=parse,
+            )
+        return response if full_response else response.body
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        deadline: float | None,
+        params: Params | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_safe: bool | None = None,
+        parse: ParseMode = "auto",
+        versioned: bool = True,
+    ) -> Response:
+        try:
+            version = None
+            if versioned:
+                version = self.api_version or await self._negotiate(deadline)
+            url = self._url(path, params)
+            if json is not None:
+                data = jsonlib.dumps(json).encode()
+                content_type = "application/json"
+            return await self._attempts(
+                method,
+                url,
+                version,
+                data,
+                content_type or "application/json",
+                headers,
+                deadline,
+                method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe,
+                parse,
+            )
+        except (BackendAIError, asyncio.CancelledError):
+            raise
+        except asyncio.TimeoutError as exc:
+            raise RequestTimeoutError("the call's deadline passed", request_method=method) from exc
+        except Exception as exc:
+            raise UnknownError(f"{type(exc).__name__}: {exc}", request_method=method) from exc
+
+    def _url(self, path: str, params: Params | None) -> URL:
+        routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
+        url = self._base_url.with_path(routed, encoded=True)
+        if params:
+            pairs = params.items() if isinstance(params, Mapping) else params
+            url = url.with_query(MultiDict((k, _query_value(v)) for k, v in pairs))
+        return url
+
+    async def _attempts(
+        self,
+        method: str,
+        url: URL,
+        version: str | None,
+        body: bytes | None,
+        content_type: str,
+        extra_headers: Mapping[str, str] | None,
+        deadline: float | None,
+        retry_safe: bool,
+        parse: ParseMode,
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        raw_path = url.raw_path_qs
+        attempt = 0
+        while True:
+            headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+            if extra_headers:
+                headers.update(extra_headers)
+            now = datetime.now(timezone.utc)
+            date = now.isoformat()
+            headers["Date"] = date
+            headers["Content-Type"] = content_type
+            if version is not None:
+                headers["X-BackendAI-Version"] = version
+            prepared = PreparedRequest(
+                method,
+                raw_path,
+                self._host,
+                headers,
+                body,
+                content_type,
+                version,
+                date,
+                now.strftime("%Y%m%d"),
+            )
+            await self.authenticator.authenticate(prepared)
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise RequestTimeoutError(
+                    "the call's deadline passed", request_method=method, request_url=_safe_url(url)
+                )
+            try:
+                return await self._attempt(method, url, headers, body, remaining, parse)
+            except BackendAIError as exc:
+                delay = self._retry_delay(exc, attempt, retry_safe, deadline, loop.time())
+                if delay is None:
+                    raise
+                attempt += 1
+                log.info(
+                    "retrying %s %s in %.2fs after %s (attempt %d of %d)",
+                    method, url.path, delay, exc.status or type(exc).__name__, attempt + 1,
+                    self.config.max_retries + 1,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+
+    def _retry_delay(
+        self, exc: BackendAIError, attempt: int, retry_safe: bool, deadline: float | None, now: float
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to raise ``exc`` now."""
+        if attempt >= self.config.max_retries:
+            return None
+        if isinstance(exc, RequestError):
+            # nothing reached the server when the connection could not be made
+            if not (retry_safe or isinstance(exc.__cause__, aiohttp.ClientConnectorError)):
+                return None
+        elif not (retry_safe and exc.status in RETRY_STATUSES):
+            return None
+        if exc.retry_after is not None:
+            delay = exc.retry_after
+            if delay > MAX_RETRY_AFTER:
+                return None
+        else:
+            backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+            delay = backoff * (0.5 + random.random() / 2)
+        if deadline is not None and now + delay >= deadline:
+            return None
+        return delay
+
+    async def _attempt(
+        self,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        body: bytes | None,
+        remaining: float | None,
+        parse: ParseMode,
+    ) -> Response:
+        safe_url = _safe_url(url)
+        try:
+            response_cm = self.http_session.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=aiohttp.ClientTimeout(total=remaining),
+                allow_redirects=False,
+                raise_for_status=False,
+                ssl=self.config.ssl,
+            )
+            resp = await response_cm.__aenter__()
+        except aiohttp.ClientError as exc:
+            raise RequestError(
+                f"could not send the request: {exc}", request_method=method, request_url=safe_url
+            ) from exc
+        except asyncio.TimeoutError as exc:
+            raise RequestTimeoutError(
+                "the call's deadline passed before the response headers arrived",
+                request_method=method,
+                request_url=safe_url,
+            ) from exc
+        try:
+            self.authenticator.on_response(resp.headers)
+            status = resp.status
+            try:
+                raw = await resp.read()
+            except aiohttp.ClientError as exc:
+                raise ResponseError(
+                    f"could not read the response body: {exc}",
+                    status=status,
+                    request_method=method,
+                    request_url=safe_url,
+                ) from exc
+            except asyncio.TimeoutError as exc:
+                raise RequestTimeoutError(
+                    "the call's deadline passed while reading the response body",
+                    status=status,
+                    request_method=method,
+                    request_url=safe_url,
+                ) from exc
+            if status >= 400:
+                raise _server_error(resp, raw, method, safe_url)
+            if status >= 300:
+                location = resp.headers.get("Location", "")
+                raise ResponseError(
+                    f"unexpected redirect to {URL(location).with_query(None)}; "
+                    "configure the endpoint where the server lives",
+                    status=status,
+                    request_method=method,
+                    request_url=safe_url,
+                )
+            return Response(status, resp.headers, _parse_body(resp, raw, parse, method, safe_url))
+        finally:
+            await response_cm.__aexit__(None, None, None)
+
+
+def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, method: str, url: str) -> Any:
+    if parse == "bytes":
+        return raw
+    media = resp.content_type
+    try:
+        if parse == "json" or (parse == "auto" and (media == "application/json" or media.endswith("+json"))):
+            return jsonlib.loads(raw) if raw.strip() else None
+        if parse == "text" or media.startswith("text/"):
+            return raw.decode(resp.charset or "utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise ResponseError(
+            f"could not decode the {media} response body: {exc}",
+            status=resp.status,
+            request_method=method,
+            request_url=url,
+        ) from exc
+    return raw if raw else None
+
+
+def _server_error(resp: aiohttp.ClientResponse, raw: bytes, method: str, url: str) -> BackendAIError:
+    """One ``ServerError`` subclass; the status is kept whatever the body looks like."""
+    problem: dict[str, Any] = {}
+    if raw and (resp.content_type.endswith("json")):
+        try:
+            decoded = jsonlib.loads(raw)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            problem = decoded
+            if isinstance(decoded.get("data"), dict) and "type" in decoded["data"] and "type" not in decoded:
+                problem = {**decoded["data"], "data": decoded["data"]}  # the webserver's login failure
+    title = _str_or_none(problem.get("title"))
+    message = (
+        _str_or_none(problem.get("msg"))
+        or _str_or_none(problem.get("details"))
+        or _str_or_none(problem.get("error_msg"))
+        or title
+        or _snippet(raw)
+        or resp.reason
+        or "server error"
+    )
+    return server_error_class(resp.status)(
+        message,
+        status=resp.status,
+        title=title,
+        problem_type=_str_or_none(problem.get("type")),
+        error_code=_str_or_none(problem.get("error_code")),
+        data=problem.get("data"),
+        request_method=method,
+        request_url=url,
+        retry_after=_retry_after(resp.headers.get("Retry-After")),
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _query_value(value: str | int | float) -> str | int | float:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _snippet(raw: bytes) -> str:
+    text = " ".join(raw[: _ERROR_SNIPPET * 4].decode("utf-8", "replace").split())
+    return text[:_ERROR_SNIPPET]
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _safe_url(url: URL) -> str:
+    """The URL for errors and logs, with any ``token`` query value masked."""
+    if "token" in url.query:
+        url = url.update_query({"token": "***"})
+    return str(url)
