@@ -1,0 +1,54 @@
+"""backendai_async: an asyncio-native Python SDK for the Backend.AI REST API."""
+
+from .abort import AbortController, AbortSignal
+from .auth import Authenticator, HMACAuthenticator, PreparedRequest, SessionAuthenticator
+from .client import Client
+from .config import ClientConfig, __version__
+from .errors import (
+    AbortError,
+    AuthenticationError,
+    BackendAIError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    ErrorType,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    UnknownError,
+)
+from .resources.login import LoginResult
+
+__all__ = [
+    "AbortController",
+    "AbortError",
+    "AbortSignal",
+    "AuthenticationError",
+    "Authenticator",
+    "BackendAIError",
+    "BadRequestError",
+    "Client",
+    "ClientConfig",
+    "ConfigError",
+    "ConflictError",
+    "ErrorType",
+    "HMACAuthenticator",
+    "InternalServerError",
+    "LoginResult",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PreparedRequest",
+    "RateLimitError",
+    "RequestError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "ServerError",
+    "SessionAuthenticator",
+    "UnknownError",
+    "__version__",
+]

@@ -1,0 +1,177 @@
+"""``Client``: lifecycle, version negotiation, and the JavaScript client's top-level methods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from .abort import AbortController, AbortSignal
+from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
+from .config import ClientConfig, __version__
+from .errors import ConfigError, ErrorType
+from .resources.login import LoginMethods
+from .resources.pipeline import supports
+from .resources.sessions import SessionMethods
+from .transport import Params, Transport
+from .versions import ApiVersion, manager_version_key
+
+__all__ = ["Client"]
+
+
+class Client(SessionMethods, LoginMethods):
+    """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
+
+    ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the
+    User-Agent. ``authenticator`` replaces the built-in one of the connection mode (HMAC signing in
+    API mode, the webserver session in SESSION mode). ``http_session`` lends an
+    ``aiohttp.ClientSession`` that the client uses but never closes; without it the client creates
+    its own inside the running loop on first use and closes it in ``close()``.
+    """
+
+    ERR_SERVER = ErrorType.ERR_SERVER
+    ERR_RESPONSE = ErrorType.ERR_RESPONSE
+    ERR_REQUEST = ErrorType.ERR_REQUEST
+    ERR_ABORT = ErrorType.ERR_ABORT
+    ERR_TIMEOUT = ErrorType.ERR_TIMEOUT
+    ERR_UNKNOWN = ErrorType.ERR_UNKNOWN
+
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        agent_signature: str | None = None,
+        *,
+        authenticator: Authenticator | None = None,
+        http_session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.config = config if config is not None else ClientConfig.from_env()
+        if authenticator is None:
+            authenticator = _default_authenticator(self.config)
+        user_agent = f"backendai-async/{__version__}" + (f"; {agent_signature}" if agent_signature else "")
+        self._closer = AbortController()
+        self._pipeline: Transport = Transport(
+            self.config,
+            authenticator,
+            closing=self._closer.signal,
+            http_session=http_session,
+            user_agent=user_agent,
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(endpoint={self.config.endpoint!r}, mode={self.config.connection_mode}, "
+            f"api_version={self.api_version!r})"
+        )
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Abort the calls in flight (they raise ``AbortError``) and close what the client owns."""
+        if self._closed:
+            return
+        self._closed = True
+        self._closer.abort("the client was closed")
+        await self._pipeline.close()
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        """The ``aiohttp.ClientSession`` in use (the borrowed one, or the client's own)."""
+        return self._pipeline.http_session
+
+    @property
+    def authenticator(self) -> Authenticator:
+        return self._pipeline.authenticator
+
+    # ---- versions --------------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str | None:
+        """The API version sent in ``X-BackendAI-Version`` (None before negotiation)."""
+        return self._pipeline.api_version
+
+    @property
+    def api_version_major(self) -> int | None:
+        version = self._pipeline.api_version
+        return ApiVersion.parse(version).major if version else None
+
+    @property
+    def manager_version(self) -> str | None:
+        """The manager release the server reported (None before ``get_manager_version()``)."""
+        info = self._pipeline.server_info
+        return info.manager_version if info else None
+
+    async def get_server_version(
+        self, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> dict[str, str | None]:
+        """``GET /``: ``{"version": <advertised API version>, "manager": <release or None>}``."""
+        info = await self._pipeline.probe(timeout=timeout, signal=signal)
+        return {"version": info.api_version, "manager": info.manager_version}
+
+    async def get_manager_version(
+        self, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> str | None:
+        """Negotiate (once) and return the manager release, e.g. ``"26.9.6"``."""
+        if self._pipeline.server_info is None:
+            await self._pipeline.probe(timeout=timeout, signal=signal)
+        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        return self.manager_version
+
+    def supports(self, feature: str) -> bool:
+        """Whether the negotiated server has ``feature`` (names of ``versions.FEATURES``).
+
+        Raises ``RuntimeError`` before negotiation and ``KeyError`` for an unknown name.
+        """
+        return supports(self._pipeline, feature)
+
+    def is_api_version_compatible_with(self, version: str) -> bool:
+        """Whether the negotiated API version is ``version`` or newer."""
+        if self.api_version is None:
+            raise RuntimeError("the API version is not known yet: call get_manager_version() first")
+        return ApiVersion.parse(version) <= ApiVersion.parse(self.api_version)
+
+    def is_manager_version_compatible_with(self, version: str) -> bool:
+        """Whether the manager is ``version`` or newer (PEP 440 order: ``24.03.0rc1 < 24.03.0``)."""
+        if self.manager_version is None:
+            raise RuntimeError("the manager version is not known: call get_manager_version() first")
+        return manager_version_key(version) <= manager_version_key(self.manager_version)
+
+    # ---- the escape hatch ------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> Any:
+        """Call any endpoint through the same pipeline (negotiation, routing, signing, errors).
+
+        ``path`` is the manager path (``/func`` is added in SESSION mode), unencoded; the parsed
+        body is returned (JSON, text, or bytes by Content-Type; None when empty).
+        """
+        return await self._pipeline.send(
+            method.upper(), path, params=params, json=json, headers=headers, timeout=timeout, signal=signal
+        )
+
+
+def _default_authenticator(config: ClientConfig) -> Authenticator:
+    if config.connection_mode == "SESSION":
+        return SessionAuthenticator()
+    if not config.access_key or not config.secret_key:  # ClientConfig already checks this
+        raise ConfigError("API mode needs access_key and secret_key")
+    return HMACAuthenticator(config.access_key, config.secret_key, config.hash_type)
