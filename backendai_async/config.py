@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 DEFAULT_ENDPOINT = "https://api.backend.ai"
 ConnectionMode = Literal["API", "SESSION"]
 
-_API_VERSION = re.compile(r"v\d+\.\d{8}")
+_API_VERSION = r"v\d+\.\d{8}"
 # argument name -> environment variable, for error messages
 _ENV = {
     "access_key": "BACKEND_ACCESS_KEY",
@@ -83,7 +83,7 @@ class ClientConfig:
             set_(self, "access_key", None)
             set_(self, "secret_key", None)
         set_(self, "endpoint", str(_normalise_endpoint(self.endpoint or DEFAULT_ENDPOINT)))
-        if self.api_version is not None and not _API_VERSION.fullmatch(self.api_version):
+        if self.api_version is not None and not re.fullmatch(_API_VERSION, self.api_version):
             raise _bad("api_version", f"malformed version {self.api_version!r} (e.g. 'v9.20250722')")
         hash_type = self.hash_type.lower()
         if hash_type not in hashlib.algorithms_guaranteed or "-" in hash_type:

@@ -28,6 +28,8 @@ def media_type(content_type: str | None) -> str:
     """The media type the server signs: lower-case, no parameters, octet-stream if absent."""
     if not content_type:
         return "application/octet-stream"
+    if content_type == "application/json":
+        return content_type
     return content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
 
 
@@ -98,8 +100,8 @@ class Signer:
         if key is None:
             if len(self._keys) >= _KEY_CACHE_LIMIT:
                 self._keys.clear()
-            k1 = hmac.new(self._secret, day.encode(), self._hash).digest()
-            key = hmac.new(k1, host.encode(), self._hash).digest()
+            k1 = hmac.digest(self._secret, day.encode(), self._hash)
+            key = hmac.digest(k1, host.encode(), self._hash)
             self._keys[cache_key] = key
         return key
 
@@ -132,7 +134,7 @@ class Signer:
             self.body_digest(api_version, content_type, body),
         )
         key = self.signing_key(day or key_date(date_text), host)
-        return hmac.new(key, text.encode(), self._hash).hexdigest()
+        return hmac.digest(key, text.encode(), self._hash).hex()
 
     def authorization(self, signature: str) -> str:
         """The ``Authorization`` header value carrying a signature."""

@@ -8,11 +8,10 @@ under the remaining deadline → classify into the error tree → retry only wha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json as jsonlib
 import logging
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -50,6 +49,7 @@ MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is raised at once with `
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 _ERROR_SNIPPET = 200
+_URL_CACHE_LIMIT = 256
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
 
 
@@ -74,25 +74,26 @@ class ServerInfo:
         self.manager_version = manager_version
 
 
-class _AbortScope:
-    """Turns an abort of any of the signals into ``AbortError``; other cancellations pass."""
+class _CallScope:
+    """One call in flight: counted for ``close()``; an abort of its signal or of the client's
+    closing signal becomes ``AbortError``; any other cancellation passes untouched."""
 
-    __slots__ = ("_fired", "_removers", "_signals", "_task")
+    __slots__ = ("_fired", "_removers", "_signals", "_task", "_transport")
 
-    def __init__(self, signals: tuple[AbortSignal | None, ...]) -> None:
-        self._signals = signals
+    def __init__(self, transport: Transport, signal: AbortSignal | None) -> None:
+        self._transport = transport
+        self._signals = (transport._closing,) if signal is None else (signal, transport._closing)
         self._fired = False
         self._removers: list[Callable[[], None]] = []
         self._task: asyncio.Task[Any] | None = None
 
     def __enter__(self) -> None:
         for signal in self._signals:
-            if signal is not None and signal.aborted:
+            if signal.aborted:
                 raise AbortError(_abort_message(signal))
         self._task = asyncio.current_task()
-        for signal in self._signals:
-            if signal is not None:
-                self._removers.append(signal.add_callback(self._fire))
+        self._removers = [signal.add_callback(self._fire) for signal in self._signals]
+        self._transport._active += 1
 
     def _fire(self) -> None:
         if not self._fired and self._task is not None:
@@ -104,12 +105,16 @@ class _AbortScope:
     ) -> None:
         for remove in self._removers:
             remove()
+        transport = self._transport
+        transport._active -= 1
+        if transport._active == 0 and transport._idle is not None:
+            transport._idle.set()
         if not self._fired or exc_type is not asyncio.CancelledError:
             return
         uncancel = getattr(self._task, "uncancel", None)  # Python 3.11+
         if uncancel is not None and uncancel() > 0:
             return  # somebody else cancelled the task too: let it propagate
-        signal = next(s for s in self._signals if s is not None and s.aborted)
+        signal = next(s for s in self._signals if s.aborted)
         raise AbortError(_abort_message(signal)) from exc
 
 
@@ -138,6 +143,7 @@ class Transport:
         self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
         self._prefix = base.raw_path.rstrip("/")
         self._host = base.host_port_subcomponent or ""
+        self._urls: dict[str, URL] = {}
         self._base_headers = {"User-Agent": user_agent, "Host": self._host}
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
@@ -171,12 +177,12 @@ class Transport:
         """The API version to send: pinned, or learnt once from ``GET /``."""
         if self.api_version is not None:
             return self.api_version
-        with self._scope(signal):
+        with _CallScope(self, signal):
             return await self._negotiate(self.deadline(timeout))
 
     async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo:
         """``GET /``: the server's advertised API version and manager version."""
-        with self._scope(signal):
+        with _CallScope(self, signal):
             return await self._probe(self.deadline(timeout))
 
     async def _negotiate(self, deadline: float | None) -> str:
@@ -212,18 +218,6 @@ class Transport:
             return None
         return asyncio.get_running_loop().time() + seconds
 
-    @contextlib.contextmanager
-    def _scope(self, signal: AbortSignal | None) -> Iterator[None]:
-        """Count the call in flight and turn an abort (or the client closing) into AbortError."""
-        self._active += 1
-        try:
-            with _AbortScope((signal, self._closing)):
-                yield
-        finally:
-            self._active -= 1
-            if self._active == 0 and self._idle is not None:
-                self._idle.set()
-
     async def send(
         self,
         method: str,
@@ -247,7 +241,7 @@ class Transport:
         covers negotiation, every attempt and every backoff; ``retry_safe`` overrides the method's
         idempotency; ``parse`` picks how a 2xx body is read.
         """
-        with self._scope(signal):
+        with _CallScope(self, signal):
             response = await self._call(
                 method,
                 path,
@@ -304,8 +298,13 @@ class Transport:
             raise UnknownError(f"{type(exc).__name__}: {exc}", request_method=method) from exc
 
     def _url(self, path: str, params: Params | None) -> URL:
-        routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
-        url = self._base_url.with_path(routed, encoded=True)
+        url = self._urls.get(path)
+        if url is None:
+            routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
+            url = self._base_url.with_path(routed, encoded=True)
+            if len(self._urls) >= _URL_CACHE_LIMIT:
+                self._urls.clear()
+            self._urls[path] = url
         if params:
             pairs = params.items() if isinstance(params, Mapping) else params
             url = url.with_query(MultiDict((k, _query_value(v)) for k, v in pairs))
@@ -399,7 +398,6 @@ class Transport:
         remaining: float | None,
         parse: ParseMode,
     ) -> Response:
-        safe_url = _safe_url(url)
         try:
             response_cm = self.http_session.request(
                 method,
@@ -414,13 +412,13 @@ class Transport:
             resp = await response_cm.__aenter__()
         except aiohttp.ClientError as exc:
             raise RequestError(
-                f"could not send the request: {exc}", request_method=method, request_url=safe_url
+                f"could not send the request: {exc}", request_method=method, request_url=_safe_url(url)
             ) from exc
         except asyncio.TimeoutError as exc:
             raise RequestTimeoutError(
                 "the call's deadline passed before the response headers arrived",
                 request_method=method,
-                request_url=safe_url,
+                request_url=_safe_url(url),
             ) from exc
         try:
             self.authenticator.on_response(resp.headers)
@@ -432,17 +430,17 @@ class Transport:
                     f"could not read the response body: {exc}",
                     status=status,
                     request_method=method,
-                    request_url=safe_url,
+                    request_url=_safe_url(url),
                 ) from exc
             except asyncio.TimeoutError as exc:
                 raise RequestTimeoutError(
                     "the call's deadline passed while reading the response body",
                     status=status,
                     request_method=method,
-                    request_url=safe_url,
+                    request_url=_safe_url(url),
                 ) from exc
             if status >= 400:
-                raise _server_error(resp, raw, method, safe_url)
+                raise _server_error(resp, raw, method, _safe_url(url))
             if status >= 300:
                 location = resp.headers.get("Location", "")
                 raise ResponseError(
@@ -450,14 +448,14 @@ class Transport:
                     "configure the endpoint where the server lives",
                     status=status,
                     request_method=method,
-                    request_url=safe_url,
+                    request_url=_safe_url(url),
                 )
-            return Response(status, resp.headers, _parse_body(resp, raw, parse, method, safe_url))
+            return Response(status, resp.headers, _parse_body(resp, raw, parse, method, url))
         finally:
             await response_cm.__aexit__(None, None, None)
 
 
-def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, method: str, url: str) -> Any:
+def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, method: str, url: URL) -> Any:
     if parse == "bytes":
         return raw
     media = resp.content_type
@@ -471,7 +469,7 @@ def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, meth
             f"could not decode the {media} response body: {exc}",
             status=resp.status,
             request_method=method,
-            request_url=url,
+            request_url=_safe_url(url),
         ) from exc
     return raw if raw else None
 

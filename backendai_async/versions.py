@@ -76,13 +76,12 @@ def choose_api_version(advertised: str) -> str:
     raise ValueError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
 
 
-_PEP440 = re.compile(
+_PEP440 = (  # compiled on first use (re caches it), not at import
     r"v?(?P<release>\d+(?:\.\d+)*)"
     r"(?:[-_.]?(?P<pre_l>a|alpha|b|beta|rc|c|pre|preview)[-_.]?(?P<pre_n>\d*))?"
     r"(?:-(?P<post_n1>\d+)|[-_.]?(?:post|rev|r)[-_.]?(?P<post_n2>\d*))?"
     r"(?:[-_.]?dev[-_.]?(?P<dev_n>\d*))?"
-    r"(?:\+[a-z0-9.]+)?",
-    re.IGNORECASE,
+    r"(?:\+[a-z0-9.]+)?"
 )
 _PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
 
@@ -91,7 +90,7 @@ ManagerVersionKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tup
 
 def manager_version_key(version: str) -> ManagerVersionKey:
     """A sort key ordering manager versions like PEP 440 (``24.03.0rc1 < 24.03.0``)."""
-    m = _PEP440.fullmatch(version.strip())
+    m = re.fullmatch(_PEP440, version.strip(), re.IGNORECASE)
     if m is None:
         raise ValueError(f"malformed manager version {version!r}")
     release = [int(p) for p in m.group("release").split(".")]
