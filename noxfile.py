@@ -1,0 +1,52 @@
+"""Sessions: tests (unit), lint, typecheck, demo, bench, integration (the real Backend.AI stack)."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests against the FakeManager on loopback (no network, no services)."""
+    session.install(".[test]")
+    session.run("pytest", "tests/unit", "-m", "not integration", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "backendai_async", "tests", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "backendai_async", "tests", "examples", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install(".[test]", "mypy>=1.10")
+    session.run("mypy", "--strict", "backendai_async")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The quick-start demo: a real server if BACKEND_ENDPOINT is set, else an in-process FakeManager."""
+    session.install(".")
+    session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Pipeline overhead vs plain aiohttp, and import cost (figures only)."""
+    session.install(".")
+    session.run("python", "tests/benchmarks/bench_pipeline.py", *session.posargs)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Start the real Backend.AI stack on loopback, run tests/integration, stop the stack."""
+    session.install(".[test]")
+    python = os.path.join(session.bin, "python")
+    session.run("bash", "tests/integration/run.sh", *session.posargs, env={"PYTHON": python}, external=True)
