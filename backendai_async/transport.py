@@ -410,6 +410,13 @@ class Transport:
                 ssl=self.config.ssl,
             )
             resp = await response_cm.__aenter__()
+        except aiohttp.ClientResponseError as exc:  # the server's answer was not valid HTTP
+            raise ResponseError(
+                f"could not read the response: {exc.message}",
+                status=exc.status or None,
+                request_method=method,
+                request_url=_safe_url(url),
+            ) from exc
         except aiohttp.ClientError as exc:
             raise RequestError(
                 f"could not send the request: {exc}", request_method=method, request_url=_safe_url(url)
@@ -464,7 +471,7 @@ def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, meth
             return jsonlib.loads(raw) if raw.strip() else None
         if parse == "text" or media.startswith("text/"):
             return raw.decode(resp.charset or "utf-8")
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, LookupError) as exc:  # bad JSON or bytes; LookupError: an unknown charset
         raise ResponseError(
             f"could not decode the {media} response body: {exc}",
             status=resp.status,
