@@ -146,7 +146,9 @@ def main() -> None:
     print(f"CPU ratio backendai_async / plain aiohttp (medians): {ratio:.3f}  (target <= 1.15)")
     aiohttp_us, ours_us = import_cost()
     added_ms = ours_us / 1000
-    print(f"import aiohttp: {aiohttp_us / 1000:.1f} ms; backendai_async adds {added_ms:.1f} ms on top (target <= 25 ms)")
+    print(
+        f"import aiohttp: {aiohttp_us / 1000:.1f} ms; backendai_async adds {added_ms:.1f} ms on top (target <= 25 ms)"
+    )
     print(json.dumps({"cpu_ratio": round(ratio, 3), "import_added_ms": round(added_ms, 1)}))
 
 
