@@ -1,0 +1,30 @@
+"""Test helpers shipped with the SDK: a fake Backend.AI manager and webserver on loopback.
+
+``FakeManager`` is a real ``aiohttp.web`` server; the pytest plugin in ``pytest_plugin`` adds a
+``fake_manager`` fixture. Nothing in ``backendai_async`` imports this package.
+"""
+
+from .fake_manager import (
+    DEFAULT_KEYPAIRS,
+    DEFAULT_USERS,
+    ComputeSession,
+    FakeManager,
+    Fault,
+    GraphQLHandler,
+    Keypair,
+    RecordedRequest,
+)
+from .generations import GENERATIONS, Generation
+
+__all__ = [
+    "DEFAULT_KEYPAIRS",
+    "DEFAULT_USERS",
+    "GENERATIONS",
+    "ComputeSession",
+    "FakeManager",
+    "Fault",
+    "Generation",
+    "GraphQLHandler",
+    "Keypair",
+    "RecordedRequest",
+]
