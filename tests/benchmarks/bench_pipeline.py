@@ -16,6 +16,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -112,8 +113,12 @@ def import_cost() -> tuple[float, float]:
     imported after aiohttp, yarl and multidict (what this package adds on top of them)."""
 
     def cumulative(stmt: str, module: str) -> float:
-        out = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", stmt], capture_output=True, text=True, check=True
+        out = subprocess.run(  # from another directory: import the installed package, not the source tree
+            [sys.executable, "-X", "importtime", "-c", stmt],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tempfile.gettempdir(),
         ).stderr
         for line in out.splitlines():
             m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s*(\S+)$", line)
