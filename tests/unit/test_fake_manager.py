@@ -719,7 +719,7 @@ async def test_slow_body_arrives_whole(start: Start, http: aiohttp.ClientSession
 async def test_delay_fault_and_close_with_request_in_flight(start: Start, http: aiohttp.ClientSession) -> None:
     fm = await start()
     fm.inject(Fault(path="/", delay=30, times=None))
-    with pytest.raises(TimeoutError):
+    with pytest.raises(asyncio.TimeoutError):
         async with http.get(fm.url, timeout=aiohttp.ClientTimeout(total=0.05)):
             pass
     pending = asyncio.ensure_future(http.post(fm.url))
