@@ -14,7 +14,7 @@ nox.options.default_venv_backend = "venv"
 def tests(session: nox.Session) -> None:
     """Unit tests against the FakeManager on loopback (no network, no services)."""
     session.install(".[test]")
-    session.run("pytest", "tests/unit", "-m", "not integration", *session.posargs)
+    session.run("pytest", "tests/unit", "examples", "-m", "not integration", *session.posargs)
 
 
 @nox.session
