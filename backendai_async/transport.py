@@ -8,10 +8,11 @@ under the remaining deadline → classify into the error tree → retry only wha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as jsonlib
 import logging
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -36,7 +37,7 @@ from .errors import (
 )
 from .versions import choose_api_version
 
-__all__ = ["Params", "ParseMode", "Response", "ServerInfo", "Transport"]
+__all__ = ["Params", "ParseMode", "Response", "ServerInfo", "Transport", "reading"]
 
 log = logging.getLogger("backendai_async")
 
@@ -199,7 +200,9 @@ class Transport:
 
     async def _probe(self, deadline: float | None) -> ServerInfo:
         # no version header: old servers answer 400 to a version they do not know, even on GET /
-        body = (await self._call("GET", "/", deadline=deadline, versioned=False)).body
+        with _unexpected_errors("GET"):
+            request = await self._prepare("GET", "/", None, None, None, None, None, None, deadline, versioned=False)
+            body = (await self._read(await self._open(request, deadline), request, "auto")).body
         version = body.get("version") if isinstance(body, dict) else None
         manager = body.get("manager") if isinstance(body, dict) else None
         if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
@@ -238,64 +241,76 @@ class Transport:
         """Send one API call and return the parsed body (a ``Response`` with ``full_response``).
 
         ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
-        covers negotiation, every attempt and every backoff; ``retry_safe`` overrides the method's
-        idempotency; ``parse`` picks how a 2xx body is read.
+        covers negotiation, every attempt and every backoff, each up to the end of the body;
+        ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
         """
-        with _CallScope(self, signal):
-            response = await self._call(
-                method,
-                path,
-                deadline=self.deadline(timeout, default_timeout),
-                params=params,
-                json=json,
-                data=data,
-                content_type=content_type,
-                headers=headers,
-                retry_safe=retry_safe,
-                parse=parse,
-            )
+        with _CallScope(self, signal), _unexpected_errors(method):
+            deadline = self.deadline(timeout, default_timeout)
+            request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, deadline)
+            response = await self._read(await self._open(request, deadline), request, parse)
         return response if full_response else response.body
 
-    async def _call(
+    @contextlib.asynccontextmanager
+    async def stream(
         self,
         method: str,
         path: str,
         *,
-        deadline: float | None,
         params: Params | None = None,
         json: Any = None,
         data: bytes | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
-        parse: ParseMode = "auto",
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open a call whose 2xx body the caller reads as it arrives (events, downloads).
+
+        ``timeout`` bounds negotiation and connecting; ``read_timeout`` each wait for data, the
+        response headers included (None: no limit). Errors before the body are raised as for
+        ``send``; wrap reads of the body in ``reading(response)``. The abort ``signal`` and the
+        client's ``close()`` apply until the block ends, and the connection is released then.
+        """
+        with _CallScope(self, signal):
+            with _unexpected_errors(method):
+                deadline = self.deadline(timeout)
+                request = await self._prepare(
+                    method, path, params, json, data, content_type, headers, retry_safe, deadline
+                )
+                resp = await self._open(request, deadline, streaming=True, read_timeout=read_timeout)
+            try:
+                yield resp
+            finally:
+                resp.release()
+
+    async def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json: Any,
+        data: bytes | None,
+        content_type: str | None,
+        headers: Mapping[str, str] | None,
+        retry_safe: bool | None,
+        deadline: float | None,
         versioned: bool = True,
-    ) -> Response:
-        try:
-            version = None
-            if versioned:
-                version = self.api_version or await self._negotiate(deadline)
-            url = self._url(path, params)
-            if json is not None:
-                data = jsonlib.dumps(json).encode()
-                content_type = "application/json"
-            return await self._attempts(
-                method,
-                url,
-                version,
-                data,
-                content_type or "application/json",
-                headers,
-                deadline,
-                method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe,
-                parse,
-            )
-        except (BackendAIError, asyncio.CancelledError):
-            raise
-        except asyncio.TimeoutError as exc:
-            raise RequestTimeoutError("the call's deadline passed", request_method=method) from exc
-        except Exception as exc:
-            raise UnknownError(f"{type(exc).__name__}: {exc}", request_method=method) from exc
+    ) -> _Request:
+        version = (self.api_version or await self._negotiate(deadline)) if versioned else None
+        if json is not None:
+            data = jsonlib.dumps(json).encode()
+            content_type = "application/json"
+        return _Request(
+            method,
+            self._url(path, params),
+            version,
+            data,
+            content_type or "application/json",
+            headers,
+            method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe,
+        )
 
     def _url(self, path: str, params: Params | None) -> URL:
         url = self._urls.get(path)
@@ -310,61 +325,62 @@ class Transport:
             url = url.with_query(MultiDict((k, _query_value(v)) for k, v in pairs))
         return url
 
-    async def _attempts(
-        self,
-        method: str,
-        url: URL,
-        version: str | None,
-        body: bytes | None,
-        content_type: str,
-        extra_headers: Mapping[str, str] | None,
-        deadline: float | None,
-        retry_safe: bool,
-        parse: ParseMode,
-    ) -> Response:
+    async def _open(
+        self, request: _Request, deadline: float | None, *, streaming: bool = False, read_timeout: float | None = None
+    ) -> aiohttp.ClientResponse:
+        """Attempts until a 2xx response's headers arrive: dated and authenticated per attempt,
+        retried as the policy allows. The deadline covers the whole response, body included,
+        unless ``streaming``: then it covers connecting, and ``read_timeout`` each wait for data."""
         loop = asyncio.get_running_loop()
-        raw_path = url.raw_path_qs
         attempt = 0
         while True:
-            headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
-            if extra_headers:
-                headers.update(extra_headers)
-            now = datetime.now(timezone.utc)
-            date = now.isoformat()
-            headers["Date"] = date
-            headers["Content-Type"] = content_type
-            if version is not None:
-                headers["X-BackendAI-Version"] = version
-            prepared = PreparedRequest(
-                method,
-                raw_path,
-                self._host,
-                headers,
-                body,
-                content_type,
-                version,
-                date,
-                now.strftime("%Y%m%d"),
-            )
-            await self.authenticator.authenticate(prepared)
+            headers = await self._authenticated_headers(request)
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
                 raise RequestTimeoutError(
-                    "the call's deadline passed", request_method=method, request_url=_safe_url(url)
+                    "the call's deadline passed", request_method=request.method, request_url=_safe_url(request.url)
                 )
             try:
-                return await self._attempt(method, url, headers, body, remaining, parse)
+                if streaming:
+                    timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
+                else:
+                    timeout = aiohttp.ClientTimeout(total=remaining)
+                return await self._attempt(request, headers, timeout)
             except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempt, retry_safe, deadline, loop.time())
+                delay = self._retry_delay(exc, attempt, request.retry_safe, deadline, loop.time())
                 if delay is None:
                     raise
                 attempt += 1
                 log.info(
                     "retrying %s %s in %.2fs after %s (attempt %d of %d)",
-                    method, url.path, delay, exc.status or type(exc).__name__, attempt + 1,
+                    request.method, request.url.path, delay, exc.status or type(exc).__name__, attempt + 1,
                     self.config.max_retries + 1,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
+
+    async def _authenticated_headers(self, request: _Request) -> CIMultiDict[str]:
+        headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+        if request.extra_headers:
+            headers.update(request.extra_headers)
+        date = datetime.now(timezone.utc).isoformat()
+        headers["Date"] = date
+        headers["Content-Type"] = request.content_type
+        if request.version is not None:
+            headers["X-BackendAI-Version"] = request.version
+        await self.authenticator.authenticate(
+            PreparedRequest(
+                request.method,
+                request.url.raw_path_qs,
+                self._host,
+                headers,
+                request.body,
+                request.content_type,
+                request.version,
+                date,
+                date[:4] + date[5:7] + date[8:10],
+            )
+        )
+        return headers
 
     def _retry_delay(
         self, exc: BackendAIError, attempt: int, retry_safe: bool, deadline: float | None, now: float
@@ -390,26 +406,27 @@ class Transport:
         return delay
 
     async def _attempt(
-        self,
-        method: str,
-        url: URL,
-        headers: CIMultiDict[str],
-        body: bytes | None,
-        remaining: float | None,
-        parse: ParseMode,
-    ) -> Response:
+        self, request: _Request, headers: CIMultiDict[str], timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        """One attempt: a 2xx response with its body unread, or the error the answer means."""
+        method, url = request.method, request.url
         try:
-            response_cm = self.http_session.request(
+            resp = await self.http_session.request(
                 method,
                 url,
                 headers=headers,
-                data=body,
-                timeout=aiohttp.ClientTimeout(total=remaining),
+                data=request.body,
+                timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
                 ssl=self.config.ssl,
             )
-            resp = await response_cm.__aenter__()
+        except asyncio.TimeoutError as exc:  # first: aiohttp's socket timeouts are ClientErrors too
+            raise RequestTimeoutError(
+                "the call's deadline passed before the response headers arrived",
+                request_method=method,
+                request_url=_safe_url(url),
+            ) from exc
         except aiohttp.ClientResponseError as exc:  # the server's answer was not valid HTTP
             raise ResponseError(
                 f"could not read the response: {exc.message}",
@@ -421,45 +438,110 @@ class Transport:
             raise RequestError(
                 f"could not send the request: {exc}", request_method=method, request_url=_safe_url(url)
             ) from exc
-        except asyncio.TimeoutError as exc:
-            raise RequestTimeoutError(
-                "the call's deadline passed before the response headers arrived",
-                request_method=method,
-                request_url=_safe_url(url),
-            ) from exc
+        if resp.status < 300:
+            self.authenticator.on_response(resp.headers)
+            return resp
         try:
             self.authenticator.on_response(resp.headers)
-            status = resp.status
-            try:
+            with reading(resp):
                 raw = await resp.read()
-            except aiohttp.ClientError as exc:
-                raise ResponseError(
-                    f"could not read the response body: {exc}",
-                    status=status,
-                    request_method=method,
-                    request_url=_safe_url(url),
-                ) from exc
-            except asyncio.TimeoutError as exc:
-                raise RequestTimeoutError(
-                    "the call's deadline passed while reading the response body",
-                    status=status,
-                    request_method=method,
-                    request_url=_safe_url(url),
-                ) from exc
-            if status >= 400:
-                raise _server_error(resp, raw, method, _safe_url(url))
-            if status >= 300:
-                location = resp.headers.get("Location", "")
-                raise ResponseError(
-                    f"unexpected redirect to {URL(location).with_query(None)}; "
-                    "configure the endpoint where the server lives",
-                    status=status,
-                    request_method=method,
-                    request_url=_safe_url(url),
-                )
-            return Response(status, resp.headers, _parse_body(resp, raw, parse, method, url))
         finally:
-            await response_cm.__aexit__(None, None, None)
+            resp.release()
+        if resp.status >= 400:
+            raise _server_error(resp, raw, method, _safe_url(url))
+        location = resp.headers.get("Location", "")
+        raise ResponseError(
+            f"unexpected redirect to {URL(location).with_query(None)}; configure the endpoint where the server lives",
+            status=resp.status,
+            request_method=method,
+            request_url=_safe_url(url),
+        )
+
+    async def _read(self, resp: aiohttp.ClientResponse, request: _Request, parse: ParseMode) -> Response:
+        try:
+            with reading(resp):
+                raw = await resp.read()
+        finally:
+            resp.release()
+        return Response(resp.status, resp.headers, _parse_body(resp, raw, parse, request.method, request.url))
+
+
+class _Request:
+    """A call as the pipeline sends it, the same for every attempt."""
+
+    __slots__ = ("body", "content_type", "extra_headers", "method", "retry_safe", "url", "version")
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        version: str | None,
+        body: bytes | None,
+        content_type: str,
+        extra_headers: Mapping[str, str] | None,
+        retry_safe: bool,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.version = version
+        self.body = body
+        self.content_type = content_type
+        self.extra_headers = extra_headers
+        self.retry_safe = retry_safe
+
+
+class reading:
+    """Map failures while reading a response body: ``RequestTimeoutError``, or ``ResponseError``."""
+
+    __slots__ = ("_resp",)
+
+    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+        self._resp = resp
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is None or isinstance(exc, BackendAIError):
+            return
+        resp = self._resp
+        if isinstance(exc, asyncio.TimeoutError):  # first: aiohttp's socket timeouts are ClientErrors too
+            raise RequestTimeoutError(
+                "the call's deadline passed while reading the response body",
+                status=resp.status,
+                request_method=resp.method,
+                request_url=_safe_url(resp.url),
+            ) from exc
+        if isinstance(exc, aiohttp.ClientError):
+            raise ResponseError(
+                f"could not read the response body: {exc}",
+                status=resp.status,
+                request_method=resp.method,
+                request_url=_safe_url(resp.url),
+            ) from exc
+
+
+class _unexpected_errors:
+    """Anything that is not already one of ours (or a cancellation) becomes ``UnknownError``."""
+
+    __slots__ = ("_method",)
+
+    def __init__(self, method: str) -> None:
+        self._method = method
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc is None or isinstance(exc, (BackendAIError, asyncio.CancelledError)) or not isinstance(exc, Exception):
+            return
+        if isinstance(exc, asyncio.TimeoutError):
+            raise RequestTimeoutError("the call's deadline passed", request_method=self._method) from exc
+        raise UnknownError(f"{type(exc).__name__}: {exc}", request_method=self._method) from exc
 
 
 def _parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, method: str, url: URL) -> Any:

@@ -1,0 +1,95 @@
+"""Transport.stream: a call whose body is read as it arrives, under the same pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+import backendai_async as bai
+from backendai_async.testing import FakeManager, Fault
+from backendai_async.transport import reading
+
+from .conftest import AK, SK
+
+PATH = "/stream/test"
+BODY = b"0123456789" * 100
+
+
+def acquired(session: aiohttp.ClientSession) -> int:
+    assert session.connector is not None
+    return len(session.connector._acquired)
+
+
+@pytest.fixture
+async def client(fm: FakeManager) -> bai.Client:
+    async with aiohttp.ClientSession() as http:
+        config = bai.ClientConfig(AK, SK, str(fm.url), api_version="v9.20250722", max_retries=0)
+        async with bai.Client(config, http_session=http) as client:
+            yield client
+
+
+async def test_body_is_read_after_the_deadline_and_released(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, content_type="text/plain", body_delay=0.4))
+    async with client._pipeline.stream("GET", PATH, timeout=0.2) as resp:
+        assert acquired(client.http_session) == 1
+        with reading(resp):
+            assert await resp.read() == BODY  # the deadline bounds opening only
+    assert acquired(client.http_session) == 0
+    assert "Authorization" in fm.requests[-1].headers
+
+
+async def test_error_status_raises_before_the_block(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=404, body=b'{"type": "x/object-not-found", "title": "No such thing."}',
+                    content_type="application/problem+json"))  # fmt: skip
+    with pytest.raises(bai.NotFoundError, match="No such thing"):
+        async with client._pipeline.stream("GET", PATH):
+            pytest.fail("the block must not run")
+    assert acquired(client.http_session) == 0
+
+
+async def test_read_timeout_bounds_each_wait(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=5))
+    async with client._pipeline.stream("GET", PATH, read_timeout=0.2) as resp:
+        with pytest.raises(bai.RequestTimeoutError), reading(resp):
+            await resp.read()
+    assert acquired(client.http_session) == 0
+
+
+async def test_abort_while_reading(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=5))
+    controller = bai.AbortController()
+
+    async def consume() -> None:
+        async with client._pipeline.stream("GET", PATH, signal=controller.signal) as resp:
+            await resp.content.read(10)
+            controller.abort("enough")
+            await resp.read()
+
+    with pytest.raises(bai.AbortError, match="enough"):
+        await consume()
+    assert acquired(client.http_session) == 0
+
+
+async def test_cut_connection_is_a_response_error(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=0.05, disconnect=True))
+    async with client._pipeline.stream("GET", PATH) as resp:
+        with pytest.raises(bai.ResponseError), reading(resp):
+            await resp.read()
+
+
+async def test_cancelled_consumer_releases(fm: FakeManager, client: bai.Client) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=5))
+
+    async def consume() -> None:
+        async with client._pipeline.stream("GET", PATH) as resp:
+            await resp.read()
+
+    task = asyncio.ensure_future(consume())
+    await fm.wait_for_requests()
+    await asyncio.sleep(0)  # let the consumer start reading
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert acquired(client.http_session) == 0
