@@ -12,6 +12,7 @@ from .abort import AbortController, AbortSignal
 from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
+from .resources.graphql import GraphQLMethods
 from .resources.login import LoginMethods
 from .resources.pipeline import supports
 from .resources.sessions import SessionMethods
@@ -21,7 +22,7 @@ from .versions import ApiVersion, manager_version_key
 __all__ = ["Client"]
 
 
-class Client(SessionMethods, LoginMethods):
+class Client(SessionMethods, LoginMethods, GraphQLMethods):
     """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
 
     ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the

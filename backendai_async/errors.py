@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ErrorType",
+    "GraphQLError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -114,6 +115,14 @@ class RateLimitError(ServerError):
 
 class InternalServerError(ServerError):
     """5xx."""
+
+
+class GraphQLError(ServerError):
+    """GraphQL answered with ``errors``; ``errors`` is that list, ``data`` any partial data."""
+
+    def __init__(self, message: str, *, errors: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.errors: list[Any] = errors or []
 
 
 class ResponseError(BackendAIError):

@@ -1,0 +1,99 @@
+"""GraphQL: ``query()`` on ``/admin/gql`` (v6.20210815+) or ``/admin/graphql``, and paging helpers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from ..abort import AbortSignal
+from ..errors import BadRequestError, GraphQLError
+from .pipeline import Pipeline, supports
+
+__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "paginate"]
+
+DEFAULT_PAGE_SIZE = 100
+
+
+class GraphQLMethods:
+    """``query()`` (mixed into ``Client``)."""
+
+    _pipeline: Pipeline
+
+    async def query(
+        self,
+        q: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> Any:
+        """Run a GraphQL document and return its ``data``.
+
+        GraphQL errors raise ``GraphQLError`` (its ``errors`` hold the list, its ``data`` whatever
+        partial data came back). A query (not a mutation) is retried like a GET.
+        """
+        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        modern = supports(self._pipeline, "gql-endpoint")
+        body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
+        try:
+            answer = await self._pipeline.send(
+                "POST",
+                "/admin/gql" if modern else "/admin/graphql",
+                json=body,
+                timeout=timeout,
+                signal=signal,
+                retry_safe=not q.lstrip().startswith("mutation"),
+            )
+        except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
+            if exc.problem_type and exc.problem_type.endswith("/graphql-error"):
+                raise _graphql_error(exc.data, None, exc.status) from exc
+            raise
+        if modern or (isinstance(answer, dict) and answer.keys() <= {"data", "errors"} and "data" in answer):
+            if not isinstance(answer, dict):
+                answer = {}
+            if answer.get("errors"):
+                raise _graphql_error(answer["errors"], answer.get("data"), 200)
+            return answer.get("data")
+        return answer
+
+
+def _graphql_error(errors: Any, data: Any, status: int | None) -> GraphQLError:
+    items = errors if isinstance(errors, list) else [errors]
+    first = items[0] if items else {}
+    message = first.get("message") if isinstance(first, dict) else str(first)
+    return GraphQLError(str(message or "GraphQL error"), errors=items, status=status, title="GraphQL error", data=data)
+
+
+async def paginate(
+    run_query: Any,
+    document: str,
+    field: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    timeout: float | None = None,
+    signal: AbortSignal | None = None,
+) -> AsyncIterator[Any]:
+    """Every item of a paginated GraphQL list (``<field>(limit:, offset:) { items total_count }``).
+
+    ``document`` takes ``$limit`` and ``$offset``; pages are fetched one after another until
+    ``total_count`` items were seen or a page comes back short, so no empty page is fetched and
+    nothing is silently capped.
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, not {page_size!r}")
+    offset = 0
+    while True:
+        data = await run_query(
+            document, {**(variables or {}), "limit": page_size, "offset": offset}, timeout=timeout, signal=signal
+        )
+        page = data.get(field) if isinstance(data, dict) else None
+        if not (isinstance(page, dict) and isinstance(page.get("items"), list)):
+            raise GraphQLError(f"the answer has no {field}.items list", status=200, data=data)
+        items: list[Any] = page["items"]
+        for item in items:
+            yield item
+        offset += len(items)
+        total = page.get("total_count")
+        if len(items) < page_size or (isinstance(total, int) and offset >= total):
+            return
