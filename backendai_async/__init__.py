@@ -21,7 +21,9 @@ from .errors import (
     RequestTimeoutError,
     ResponseError,
     ServerError,
+    SessionAlreadyExistsError,
     UnknownError,
+    UnsupportedOperationError,
 )
 from .resources.login import LoginResult
 
@@ -50,7 +52,9 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseError",
     "ServerError",
+    "SessionAlreadyExistsError",
     "SessionAuthenticator",
     "UnknownError",
+    "UnsupportedOperationError",
     "__version__",
 ]

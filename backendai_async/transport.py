@@ -585,11 +585,12 @@ def _server_error(resp: aiohttp.ClientResponse, raw: bytes, method: str, url: st
         or resp.reason
         or "server error"
     )
-    return server_error_class(resp.status)(
+    problem_type = _str_or_none(problem.get("type"))
+    return server_error_class(resp.status, problem_type)(
         message,
         status=resp.status,
         title=title,
-        problem_type=_str_or_none(problem.get("type")),
+        problem_type=problem_type,
         error_code=_str_or_none(problem.get("error_code")),
         data=problem.get("data"),
         request_method=method,
