@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
+
+import aiohttp
 
 from ..abort import AbortSignal
 from ..auth import Authenticator
@@ -43,6 +46,32 @@ class Pipeline(Protocol):
         parse: ParseMode = "auto",
         full_response: bool = False,
     ) -> Any: ...
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+        retry_safe: bool | None = None,
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        timeout: float | None = None,
+        heartbeat: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]: ...
 
 
 def segment(name: str) -> str:
