@@ -16,7 +16,7 @@ import json
 import re
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -138,6 +138,15 @@ class Fault:
         return web.Response(status=self.status or 200, body=self.body or b"", content_type=self.content_type)
 
 
+class LiveResponse(web.StreamResponse):
+    """A handler's answer that is served asynchronously once returned: ``serve(request)`` writes
+    and returns the real response (an event stream, a websocket, …)."""
+
+    def __init__(self, serve: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
+        super().__init__()
+        self.serve = serve
+
+
 @dataclass
 class _ArmedFault:
     fault: Fault
@@ -188,6 +197,10 @@ _PROBLEM_KINDS: dict[str, tuple[str, str]] = {
         "session_create_conflict",
     ),
     "rate-limit-exceeded": ("You have reached your API query rate limit.", "user_auth_rate-limited"),
+    "not-implemented": ("This operation is not implemented.", "backendai_generic_not-implemented"),
+    "deprecated": ("This API is deprecated.", "backendai_generic_deprecated"),
+    "invalid-session-data": ("Invalid session data.", "session_execute_invalid-data"),
+    "bgtask-not-found": ("No such background task.", "bgtask_read_not-found"),
 }
 
 
@@ -591,9 +604,10 @@ class FakeManager:
         self.requests.append(record)
         self._arrived.set()
         fault = self._take_fault(request.method, request.path)
-        if fault is not None:
-            return await self._play(request, fault, record)
-        return self._respond(request, record)
+        response = await self._play(request, fault, record) if fault is not None else self._respond(request, record)
+        if isinstance(response, LiveResponse):  # streams: SSE, websockets, subprocess execution
+            return await response.serve(request)
+        return response
 
     def _respond(self, request: web.Request, record: RecordedRequest) -> web.StreamResponse:
         call = _Call(
@@ -642,7 +656,11 @@ class FakeManager:
         gen = self.generation
         prefix = gen.session_prefix
         create_paths = (prefix, f"{prefix}/create") if prefix == "/kernel" else (prefix, f"{prefix}/_/create")
+        from .fake_sessions import SessionAPI  # imports this module
+
+        self.session_api = SessionAPI(self)
         table: list[tuple[str, str, Handler, bool]] = [
+            *self.session_api.routes(create_paths),
             ("GET", "/", self._hello, False),
             *[(m, p, self._auth_test, True) for m in ("GET", "POST") for p in ("/auth", "/auth/test")],
             ("POST", "/admin/graphql", self._graphql, True),
