@@ -25,6 +25,7 @@ from .errors import (
     UnknownError,
     UnsupportedOperationError,
 )
+from .resources.execution import RunResult
 from .resources.login import LoginResult
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",
+    "RunResult",
     "ServerError",
     "SessionAlreadyExistsError",
     "SessionAuthenticator",

@@ -12,9 +12,12 @@ from .abort import AbortController, AbortSignal
 from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
+from .resources.compute_session import ComputeSessions
+from .resources.execution import ExecutionMethods
 from .resources.graphql import GraphQLMethods
 from .resources.login import LoginMethods
 from .resources.pipeline import supports
+from .resources.session_files import SessionFileMethods
 from .resources.sessions import SessionMethods
 from .transport import Params, Transport
 from .versions import ApiVersion, manager_version_key
@@ -22,7 +25,7 @@ from .versions import ApiVersion, manager_version_key
 __all__ = ["Client"]
 
 
-class Client(SessionMethods, LoginMethods, GraphQLMethods):
+class Client(SessionMethods, ExecutionMethods, SessionFileMethods, LoginMethods, GraphQLMethods):
     """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
 
     ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the
@@ -60,6 +63,7 @@ class Client(SessionMethods, LoginMethods, GraphQLMethods):
             user_agent=user_agent,
         )
         self._closed = False
+        self.compute_session = ComputeSessions(self._pipeline, self.query)
 
     def __repr__(self) -> str:
         return (
