@@ -27,6 +27,7 @@ from .errors import (
 )
 from .resources.execution import RunResult
 from .resources.login import LoginResult
+from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 __all__ = [
     "AbortController",
@@ -41,6 +42,8 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ErrorType",
+    "EventStream",
+    "ExecutionStream",
     "GraphQLError",
     "HMACAuthenticator",
     "InternalServerError",
@@ -54,8 +57,10 @@ __all__ = [
     "ResponseError",
     "RunResult",
     "ServerError",
+    "ServerSentEvent",
     "SessionAlreadyExistsError",
     "SessionAuthenticator",
+    "Terminal",
     "UnknownError",
     "UnsupportedOperationError",
     "__version__",

@@ -19,13 +19,14 @@ from .resources.login import LoginMethods
 from .resources.pipeline import supports
 from .resources.session_files import SessionFileMethods
 from .resources.sessions import SessionMethods
+from .resources.streams import StreamMethods
 from .transport import Params, Transport
 from .versions import ApiVersion, manager_version_key
 
 __all__ = ["Client"]
 
 
-class Client(SessionMethods, ExecutionMethods, SessionFileMethods, LoginMethods, GraphQLMethods):
+class Client(SessionMethods, ExecutionMethods, SessionFileMethods, StreamMethods, LoginMethods, GraphQLMethods):
     """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
 
     ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the
