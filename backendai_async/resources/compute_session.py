@@ -220,7 +220,8 @@ class ComputeSessions:
 
 
 def _fields(fields: Sequence[str], api_version: str) -> list[str]:
-    """API v4 and older call ``session_name`` ``sess_id``."""
+    """API v4 and older call the session's name ``sess_id`` (``name`` later; ``session_name`` in
+    the JS client's field lists)."""
     if ApiVersion.parse(api_version).major < 5:
-        return ["sess_id" if field == "session_name" else field for field in fields]
+        return ["sess_id" if field in ("name", "session_name") else field for field in fields]
     return list(fields)

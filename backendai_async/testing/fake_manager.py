@@ -201,6 +201,7 @@ _PROBLEM_KINDS: dict[str, tuple[str, str]] = {
     "deprecated": ("This API is deprecated.", "backendai_generic_deprecated"),
     "invalid-session-data": ("Invalid session data.", "session_execute_invalid-data"),
     "bgtask-not-found": ("No such background task.", "bgtask_read_not-found"),
+    "entity-not-found": ("Entity not found.", "backendai_generic_not-found"),
 }
 
 

@@ -205,15 +205,18 @@ class SessionAPI:
         return handler
 
     def _announce(self, session: ComputeSession) -> None:
+        """The events of a new session; 26.x names them after the scheduler's statuses (as
+        measured on 26.9.6: ``session_pending`` and no ``session_enqueued``)."""
         kernel = self.kernel(session)
         now = self._fm._now().isoformat()
         kernel.history["PENDING"] = now
-        self.events.publish("session_enqueued", self._event_data(session))
-        if self._fm.generation.at_least("26.0"):  # 26.x names transitions after statuses
-            self.events.publish("session_pending", self._event_data(session))
+        modern = self._fm.generation.at_least("26.0")
+        self.events.publish("session_pending" if modern else "session_enqueued", self._event_data(session))
         if session.status == "RUNNING":
             kernel.history["RUNNING"] = now
             self.events.publish("session_scheduled", self._event_data(session))
+            if modern:
+                self.events.publish("session_preparing", self._event_data(session))
             self.events.publish("kernel_started", {**self._event_data(session), "kernelId": kernel.kernel_id})
             self.events.publish("session_started", self._event_data(session))
 
@@ -449,6 +452,9 @@ class SessionAPI:
             name = query.get("sessionName") or query.get("session_name") or "*"
         owner = self._fm._owner(call, query.get("ownerAccessKey"))
         scope = query.get("scope", "*")
+        known = any(s.owner == owner and name in (s.id, s.name) for s in self._fm.sessions.values())
+        if gen.at_least("26.0") and name != "*" and not known:  # 26.x resolves the name first
+            raise _Problem(404, "entity-not-found", "No SessionRow matches the given key")
 
         def wanted(event: str, data: dict[str, Any]) -> bool:
             if data.get("ownerAccessKey") != owner:

@@ -27,11 +27,11 @@ async def test_list_sends_only_the_filters_given(key: str, path: str, make_clien
     async with FakeManager(key) as fm:
         fm.graphql_handler = fake_sessions(3)
         client = make_client(fm)
-        page = await client.compute_session.list(["id", "session_name"], status="RUNNING,PENDING", limit=2)
+        page = await client.compute_session.list(["id", "name"], status="RUNNING,PENDING", limit=2)
         assert [s["id"] for s in page["compute_session_list"]["items"]] == ["s0", "s1"]
         request = fm.requests[-1]
         assert request.path == path
-        name_field = "sess_id" if key == "19.09" else "session_name"
+        name_field = "sess_id" if key == "19.09" else "name"
         assert request.json["query"] == (
             "query($limit: Int!, $offset: Int!, $status: String) { compute_session_list(limit: $limit, "
             f"offset: $offset, status: $status) {{ items {{ id {name_field} }} total_count }} }}"

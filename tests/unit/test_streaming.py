@@ -58,26 +58,47 @@ def test_parser_across_chunk_boundaries() -> None:
 
 async def test_session_events_lifecycle_per_generation(gfm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(gfm)
-    async with client.session_events("ev-sess") as events:
+    async with client.session_events() as events:
         request = gfm.requests[-1]
         if gfm.generation.session_prefix == "/kernel":
-            assert request.raw_path == "/stream/kernel/_/events?sessionId=ev-sess"
+            assert request.raw_path == "/stream/kernel/_/events?sessionId=*"
         else:
-            assert request.raw_path == "/events/session?sessionName=ev-sess&groupName=*&scope=*"
+            assert request.raw_path == "/events/session?sessionName=*&groupName=*&scope=*"
         assert request.headers["Accept"] == "text/event-stream"
         await client.create_if_not_exists("python", "other-sess")
         await client.create_if_not_exists("python", "ev-sess")
         await client.destroy("ev-sess")
         names = []
         async for event in events:
-            assert event.json()["sessionName"] == "ev-sess"
-            names.append(event.event)
-            if event.event == "session_terminated":
-                break
-    expected = ["session_enqueued", "session_scheduled", "kernel_started", "session_started"]
-    if gfm.generation.at_least("26.0"):
-        expected.insert(1, "session_pending")  # unknown names pass through
+            if event.json()["sessionName"] == "ev-sess":
+                names.append(event.event)
+                if event.event == "session_terminated":
+                    break
+    if gfm.generation.at_least("26.0"):  # unknown names pass through
+        expected = ["session_pending", "session_scheduled", "session_preparing", "kernel_started", "session_started"]
+    else:
+        expected = ["session_enqueued", "session_scheduled", "kernel_started", "session_started"]
     assert names == [*expected, "session_terminating", "session_terminated"]
+
+
+async def test_session_name_is_sent_and_filtered(gfm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(gfm)
+    await client.create_if_not_exists("python", "named-1")
+    async with client.session_events("named-1") as events:
+        key = "sessionId" if gfm.generation.session_prefix == "/kernel" else "sessionName"
+        assert gfm.requests[-1].query[key] == "named-1"
+        await client.create_if_not_exists("python", "named-2")
+        await client.destroy("named-2")
+        await client.destroy("named-1")
+        first = await events.__anext__()
+    assert (first.event, first.json()["sessionName"]) == ("session_terminating", "named-1")
+
+
+async def test_unknown_session_name_is_refused_by_26(make_client: ClientFactory) -> None:
+    async with FakeManager("26.9") as fm:
+        with pytest.raises(bai.NotFoundError):
+            async with make_client(fm).session_events("nobody-here"):
+                pass
 
 
 @pytest.mark.parametrize("key", ["22.09", "26.9"])
@@ -103,7 +124,7 @@ async def test_reconnects_with_a_fresh_signature(fm: FakeManager, make_client: C
         await fm.wait_for_requests(3)  # probe, first subscription, the reconnection
         await client.create_if_not_exists("python", "after-1")
         event = await reading
-        assert event.event == "session_enqueued"
+        assert event.event == "session_pending"  # 26.x names
     first, second = [r for r in fm.requests if r.path == "/events/session"]
     assert first.raw_path == second.raw_path
     assert first.headers["Date"] != second.headers["Date"]
