@@ -396,6 +396,11 @@ class SessionMethods:
             "GET", f"{prefix}/{segment(name)}/dependency-graph", timeout=timeout, signal=signal
         )
 
+    # the JS client's legacy names (its ``runCode`` is ``execute``; ``run_code`` here is the loop)
+    create_kernel = create_if_not_exists
+    destroy_kernel = destroy
+    refresh_kernel = restart
+
 
 def _with_created(status: int, body: Any) -> dict[str, Any]:
     result: dict[str, Any] = body if isinstance(body, dict) else {}

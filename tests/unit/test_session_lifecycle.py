@@ -180,3 +180,12 @@ def test_creation_options_are_gated() -> None:
     with pytest.raises(ValueError, match="'batch_timeout' is not supported"):
         build_create_body("python", "s1", {"batch_timeout": 60}, "v8.20240915", "24.09.0")
     assert build_create_body("python", "s1", {"batch_timeout": 60}, "v8.20240915", "24.12.0")["batch_timeout"] == 60
+
+
+async def test_js_legacy_names(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    assert (await client.create_kernel("python", "legacy-1"))["created"] is True
+    with pytest.raises(bai.UnsupportedOperationError):
+        await client.refresh_kernel("legacy-1")
+    await client.destroy_kernel("legacy-1")
+    assert [r.method for r in fm.requests[1:]] == ["POST", "PATCH", "DELETE"]
