@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -241,3 +242,21 @@ async def test_streaming_execute_runs_locally(fm: FakeManager, make_client: Clie
     async with client.stream_execute("stream-2", "print('hi')") as run:
         results = [r async for r in run]
     assert [(r["status"], r["console"]) for r in results] == [("finished", [["stdout", "hi\n"]])]
+
+
+async def read_after(term_cm: bai.Terminal, trigger: Any) -> None:
+    """Enter the terminal, schedule ``trigger()``, and read (until the abort)."""
+    async with term_cm as term:
+        asyncio.get_running_loop().call_soon(trigger)
+        await term.read()
+
+
+async def test_terminal_honours_the_signal_and_client_close(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "tty-2")
+    controller = bai.AbortController()
+    with pytest.raises(bai.AbortError, match="stop"):
+        await read_after(client.pty("tty-2", signal=controller.signal), lambda: controller.abort("stop"))
+    other = make_client(fm)
+    with pytest.raises(bai.AbortError):
+        await read_after(other.pty("tty-2"), lambda: asyncio.ensure_future(other.close()))
