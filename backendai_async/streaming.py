@@ -166,6 +166,8 @@ class EventStream:
         return self
 
     async def __anext__(self) -> ServerSentEvent:
+        if self._closed and self._pump is None:
+            raise StopAsyncIteration
         if not self._ended:
             await self._start()
             event = await self._events.get()
@@ -187,7 +189,8 @@ class EventStream:
             self._pump = asyncio.ensure_future(self._run())
         assert self._opened is not None
         await asyncio.wait([self._opened])
-        if not self._closed:
+        if not self._closed and self._opened.exception() is not None:
+            await self.close()  # nothing to iterate: release the signal hook, then raise
             self._opened.result()
 
     async def _run(self) -> None:
