@@ -131,7 +131,8 @@ class SessionFileMethods:
         self, session: str, path: str = ".", *, timeout: float | None = None, signal: AbortSignal | None = None
     ) -> dict[str, Any]:
         """``{"files": [entries], "errors", "abspath"}`` for a directory under ``/home/work``
-        (the server's JSON-in-a-string ``files`` decoded)."""
+        (the server's JSON-in-a-string ``files`` decoded; an empty string, as the dummy agent
+        sends, is an empty list)."""
         version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
@@ -143,7 +144,7 @@ class SessionFileMethods:
         )
         if isinstance(result.get("files"), str):
             try:
-                result["files"] = jsonlib.loads(result["files"])
+                result["files"] = jsonlib.loads(result["files"]) if result["files"].strip() else []
             except ValueError as exc:
                 raise ResponseError(f"the file list is not JSON: {exc}", status=200) from exc
         return result

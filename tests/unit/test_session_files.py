@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import backendai_async as bai
-from backendai_async.testing import FakeManager
+from backendai_async.testing import FakeManager, Fault
 
 from .conftest import ClientFactory
 
@@ -123,3 +123,14 @@ async def test_download_single_and_list_files(gfm: FakeManager, make_client: Cli
     assert listing["abspath"] == "/home/work/sub"
     request = gfm.requests[-1]
     assert (request.method, request.raw_path, request.json) == ("GET", f"{p}/files-1/files?path=sub", {"path": "sub"})
+
+
+async def test_an_empty_file_list_string_is_an_empty_list(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = await started(fm, make_client)
+    body = b'{"files": "", "errors": "", "abspath": ""}'  # what the dummy agent answers
+    fm.inject(Fault(path="/session/files-1/files", status=200, body=body, content_type="application/json"))
+    assert (await client.list_files("files-1"))["files"] == []
+    broken = b'{"files": "[oops"}'
+    fm.inject(Fault(path="/session/files-1/files", status=200, body=broken, content_type="application/json"))
+    with pytest.raises(bai.ResponseError, match="not JSON"):
+        await client.list_files("files-1")
