@@ -10,7 +10,7 @@ import pytest
 
 import backendai_async as bai
 from backendai_async.streaming import ServerSentEvent, SSEParser
-from backendai_async.testing import FakeManager
+from backendai_async.testing import FakeManager, Fault
 
 from .conftest import ClientFactory
 
@@ -260,3 +260,32 @@ async def test_terminal_honours_the_signal_and_client_close(fm: FakeManager, mak
     other = make_client(fm)
     with pytest.raises(bai.AbortError):
         await read_after(other.pty("tty-2"), lambda: asyncio.ensure_future(other.close()))
+
+
+async def test_reconnection_sends_the_last_event_id(fm: FakeManager, make_client: ClientFactory) -> None:
+    first = b'id: 41\r\nevent: session_pending\r\ndata: {"sessionName": "x"}\r\n\r\n'
+    fm.inject(Fault(path="/events/session", status=200, body=first, content_type="text/event-stream"))
+    client = make_client(fm)
+    async with client.session_events() as events:
+        assert (await events.__anext__()).id == "41"
+        await fm.wait_for_requests(3)  # the stream ended: the client reconnected
+    reconnection = fm.requests[2]
+    assert (reconnection.path, reconnection.headers["Last-Event-ID"]) == ("/events/session", "41")
+
+
+async def test_streams_in_session_mode_go_through_func(fm: FakeManager) -> None:
+    config = bai.ClientConfig(
+        user_id="user@lablup.com", password="C8qnIo29", endpoint=str(fm.url), connection_mode="SESSION"
+    )
+    async with bai.Client(config) as client:
+        assert await client.login()
+        await client.create_if_not_exists("python", "web-1")
+        async with client.session_events() as events:
+            assert fm.requests[-1].path == "/func/events/session"
+            await client.destroy("web-1")
+            assert (await events.__anext__()).event == "session_terminating"
+        await client.create_if_not_exists("python", "web-2")
+        async with client.pty("web-2") as term:
+            assert fm.requests[-1].path == "/func/stream/session/web-2/pty"
+            await term.write("hi")
+            assert await term.read() == b"hi"
