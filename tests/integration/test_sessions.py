@@ -125,3 +125,13 @@ async def test_unknown_session_name_is_refused(user_config: bai.ClientConfig) ->
         with pytest.raises(bai.NotFoundError):
             async with client.session_events(new_session_name()):
                 pass
+
+
+async def test_session_event_stream_through_the_webserver(session_config: Any) -> None:
+    async with bai.Client(session_config(host="127.0.0.1")) as client:
+        assert await client.login()
+        try:
+            async with client.session_events() as events:
+                assert "closed=False" in repr(events)
+        finally:
+            await client.logout()
