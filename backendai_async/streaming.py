@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from .abort import AbortController, AbortSignal
-from .errors import AbortError, RequestTimeoutError, ResponseError, ServerError
+from .errors import AbortError, RequestTimeoutError, ResponseError, ServerError, UnsupportedOperationError
 
 __all__ = [
     "EventStream",
@@ -331,7 +331,9 @@ class Terminal(_WebSocketStream):
 
 class ExecutionStream(_WebSocketStream):
     """Streaming execute (``/stream/session/{id}/execute``): ``async for result in stream``
-    yields result objects until a finished one; answer ``waiting-input`` with ``send_input``."""
+    yields result objects until a finished one; answer ``waiting-input`` with ``send_input``.
+    An ``error`` or ``server-restarting`` message raises ``ServerError``, a kernel's
+    ``not-implemented`` (the dummy agent's answer) ``UnsupportedOperationError``."""
 
     def __init__(
         self,
@@ -357,9 +359,10 @@ class ExecutionStream(_WebSocketStream):
         if result is None:
             raise StopAsyncIteration
         status = result.get("status")
-        if status in ("error", "server-restarting"):
+        if status in ("error", "server-restarting", "not-implemented"):
             self._done = True
-            raise ServerError(str(result.get("msg") or status), title=str(status), data=result)
+            error = UnsupportedOperationError if status == "not-implemented" else ServerError
+            raise error(str(result.get("msg") or status), title=str(status), data=result)
         if (isinstance(status, str) and status.endswith("finished")) or status == "exec-timeout":
             self._done = True
         return result

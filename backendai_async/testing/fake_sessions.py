@@ -531,7 +531,11 @@ class SessionAPI:
             ws = web.WebSocketResponse()
             await ws.prepare(request)
             first = await ws.receive_json()
-            if first.get("mode") not in ("query", "batch"):
+            if first.get("mode") == "batch":  # as the dummy kernel answers
+                await ws.send_json({"status": "not-implemented", "console": None, "exitCode": None})
+                await ws.close()
+                return ws
+            if first.get("mode") != "query":
                 await ws.send_json({"status": "error", "msg": "Invalid execution mode"})
                 await ws.close()
                 return ws

@@ -101,6 +101,23 @@ async def test_session_surface_on_the_dummy_agent(
     assert enqueued < seen.index("session_started") < seen.index("session_terminated"), seen
 
 
+async def test_terminal_upgrade_is_signed_and_accepted(
+    user_config: bai.ClientConfig, current: dict[str, Any], cleanup: Any
+) -> None:
+    """The pty websocket opens (101) with the signed upgrade; the dummy kernel never answers, so
+    nothing is read. (Its streamed execute may stall for a minute, until the manager's stale-kernel
+    sweep ends the session: not exercised here.)"""
+    name = new_session_name()
+    cleanup(user_config, name)
+    async with bai.Client(user_config, agent_signature="tests-sessions") as client:
+        await client.create_if_not_exists(current["image"], name, resources=RESOURCES)
+        async with client.pty(name, timeout=30) as term:
+            await term.write("ls\n")
+            assert not term.closed
+        assert term.closed
+        await client.destroy(name)
+
+
 @pytest.mark.parametrize("generation", ALL_GENERATIONS)
 async def test_listing_pages_through_everything(api_config: Any, generation: str) -> None:
     async with bai.Client(api_config("superadmin", on=generation)) as client:

@@ -289,3 +289,17 @@ async def test_streams_in_session_mode_go_through_func(fm: FakeManager) -> None:
             assert fm.requests[-1].path == "/func/stream/session/web-2/pty"
             await term.write("hi")
             assert await term.read() == b"hi"
+
+
+async def test_streaming_execute_errors_are_typed(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "stream-3")
+    with pytest.raises(bai.UnsupportedOperationError, match="not-implemented"):
+        await first_result(client.stream_execute("stream-3", "", mode="batch"))
+    with pytest.raises(bai.ServerError, match="Invalid execution mode"):
+        await first_result(client.stream_execute("stream-3", "", mode="complete"))  # type: ignore[arg-type]
+
+
+async def first_result(stream: bai.ExecutionStream) -> Any:
+    async with stream as run:
+        return await run.__anext__()
