@@ -395,7 +395,8 @@ class Transport:
         if request.bare:
             headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
             del headers["Host"]  # aiohttp sets the other server's own
-            headers["Content-Type"] = request.content_type
+            if request.body is not None:
+                headers["Content-Type"] = request.content_type
             if request.extra_headers:
                 headers.update(request.extra_headers)
             return headers

@@ -55,6 +55,7 @@ async def test_no_credentials_version_or_cookie_reach_another_server(other: tupl
     assert method == "GET"
     lowered = {k.lower() for k in headers}
     assert not lowered & {"authorization", "x-backendai-version", "x-backendai-sessionid", "cookie", "date"}
+    assert "content-type" not in lowered  # no body, no type
     assert headers["Host"] == base.raw_authority
     assert not any(r.path == "/" for r in fm.requests[1:])  # the login probe only; no negotiation for the bare call
 
