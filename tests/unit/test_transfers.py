@@ -7,9 +7,13 @@ import hashlib
 import io
 import zipfile
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp import web
+from yarl import URL
 
 import backendai_async as bai
 from backendai_async.testing import FakeManager, TransferFault
@@ -265,3 +269,28 @@ async def test_legacy_server_uses_the_managers_tus_and_download_single(
         )
         async with client.vfolder.download_with_token(token) as stream:
             assert b"".join([p async for p in stream]) == DATA
+
+
+async def test_a_server_ignoring_range_is_skipped_to_the_offset(
+    fm: FakeManager, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    async def whole(request: web.Request) -> web.Response:
+        return web.Response(body=DATA)  # 200 with everything, whatever the Range
+
+    app = web.Application()
+    app.router.add_get("/file", whole)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        host, port = runner.addresses[0][:2]
+        url = URL.build(scheme="http", host=host, port=port, path="/file")
+        pipeline = make_client(fm)._pipeline
+
+        def open_at(offset: int, signal: bai.AbortSignal) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+            return pipeline.stream("GET", url, headers={"Range": f"bytes={offset}-"}, signal=signal)
+
+        async with bai.Download(open_at, label="file", offset=1000) as stream:
+            assert b"".join([piece async for piece in stream]) == DATA[1000:]
+    finally:
+        await runner.cleanup()
