@@ -243,7 +243,8 @@ class Download:
         self._max_retries = max_retries
         self._progress = progress
         self._controller = AbortController()
-        self._unlink = signal.add_callback(lambda: self._controller.abort(signal.reason)) if signal else None
+        self._signal = signal
+        self._unlink = signal.add_callback(self._on_abort) if signal else None
         self._pieces = self._generate()
         self._pending: bytes | None = None
         self._running = False
@@ -281,7 +282,16 @@ class Download:
                 raise StopAsyncIteration from None
             raise
 
+    def _on_abort(self) -> None:
+        # only a reader waiting inside the download is interrupted; otherwise the next read fails
+        if self._running and self._signal is not None:
+            self._controller.abort(self._signal.reason)
+
     async def _next(self) -> bytes:
+        if self._signal is not None and self._signal.aborted:
+            await self._pieces.aclose()
+            reason = self._signal.reason
+            raise AbortError("aborted" if reason is None else f"aborted: {reason}")
         self._running = True
         try:
             return await anext(self._pieces)

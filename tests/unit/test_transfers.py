@@ -188,6 +188,24 @@ async def test_close_from_another_task_ends_a_waiting_reader(fm: FakeManager, cl
         assert await reader <= len(DATA)
 
 
+async def test_abort_between_pieces_fails_the_next_read_only(fm: FakeManager, client: bai.Client) -> None:
+    await client.vfolder.upload("in.bin", DATA, "box")
+    controller = bai.AbortController()
+    pieces = 0
+
+    async def consume() -> None:
+        nonlocal pieces
+        async with client.vfolder.download("in.bin", "box", signal=controller.signal) as stream:
+            async for _ in stream:
+                pieces += 1
+                controller.abort("stop")
+                await asyncio.sleep(0)  # the caller's own awaits are not cancelled
+
+    with pytest.raises(bai.AbortError, match="stop"):
+        await consume()
+    assert pieces == 1
+
+
 async def test_archive_download_is_a_zip(fm: FakeManager, client: bai.Client, tmp_path: Path) -> None:
     await client.vfolder.upload("d/x", b"xx", "box")
     await client.vfolder.upload("d/y/z", b"zz", "box")
