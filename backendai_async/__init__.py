@@ -24,6 +24,8 @@ from .errors import (
     UnknownError,
 )
 from .resources.login import LoginResult
+from .resources.transfer import Download, Progress
+from .resources.vfolders import VFolder
 
 __all__ = [
     "AbortController",
@@ -37,6 +39,7 @@ __all__ = [
     "ClientConfig",
     "ConfigError",
     "ConflictError",
+    "Download",
     "ErrorType",
     "GraphQLError",
     "HMACAuthenticator",
@@ -45,6 +48,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "PreparedRequest",
+    "Progress",
     "RateLimitError",
     "RequestError",
     "RequestTimeoutError",
@@ -52,5 +56,6 @@ __all__ = [
     "ServerError",
     "SessionAuthenticator",
     "UnknownError",
+    "VFolder",
     "__version__",
 ]

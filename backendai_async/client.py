@@ -16,6 +16,7 @@ from .resources.graphql import GraphQLMethods
 from .resources.login import LoginMethods
 from .resources.pipeline import supports
 from .resources.sessions import SessionMethods
+from .resources.vfolders import VFolder
 from .transport import Params, Transport
 from .versions import ApiVersion, manager_version_key
 
@@ -60,6 +61,7 @@ class Client(SessionMethods, LoginMethods, GraphQLMethods):
             user_agent=user_agent,
         )
         self._closed = False
+        self.vfolder = VFolder(self._pipeline)
 
     def __repr__(self) -> str:
         return (

@@ -136,6 +136,9 @@ FEATURES: dict[str, Gate] = {
     "architecture": Gate(api="v6.20220315"),
     "session-priority": Gate(api="v8.20240915"),
     "attach-network": Gate(api="v9.20250722"),
+    "vfolder-usage-mode": Gate(api="v4.20191215"),  # create() sends usage_mode and permission
+    "vfolder-hosts-group": Gate(manager="22.03"),  # list_hosts(group_id)
+    "vfolder-delete-files-post": Gate(manager="24.03.7"),  # POST /delete-files (DELETE before)
     # the JavaScript client's feature names
     "scaling-group": Gate(api="v4.20190601"),
     "group": Gate(api="v4.20190601"),

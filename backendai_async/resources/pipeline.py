@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
+
+import aiohttp
 
 from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
-from ..transport import Params, ParseMode, ServerInfo
+from ..transport import Body, Params, ParseMode, ServerInfo, Target
 from ..versions import feature_enabled
 
 __all__ = ["Pipeline", "segment", "supports"]
@@ -29,11 +32,11 @@ class Pipeline(Protocol):
     async def send(
         self,
         method: str,
-        path: str,
+        path: Target,
         *,
         params: Params | None = None,
         json: Any = None,
-        data: bytes | None = None,
+        data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -43,6 +46,22 @@ class Pipeline(Protocol):
         parse: ParseMode = "auto",
         full_response: bool = False,
     ) -> Any: ...
+
+    def stream(
+        self,
+        method: str,
+        path: Target,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+        retry_safe: bool | None = None,
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
 
 
 def segment(name: str) -> str:

@@ -14,6 +14,7 @@ from .fake_manager import (
     Keypair,
     RecordedRequest,
 )
+from .fake_vfolders import FakeFolder, TransferFault, VFolderService
 from .generations import GENERATIONS, Generation
 
 __all__ = [
@@ -21,10 +22,13 @@ __all__ = [
     "DEFAULT_USERS",
     "GENERATIONS",
     "ComputeSession",
+    "FakeFolder",
     "FakeManager",
     "Fault",
     "Generation",
     "GraphQLHandler",
     "Keypair",
     "RecordedRequest",
+    "TransferFault",
+    "VFolderService",
 ]

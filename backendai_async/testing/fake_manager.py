@@ -447,6 +447,10 @@ class FakeManager:
         self._closing = asyncio.Event()
         self._login_failures: dict[str, tuple[int, datetime]] = {}
         self._hits: dict[str, deque[datetime]] = {}
+        from .fake_vfolders import VFolderService  # it builds on this module
+
+        #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
+        self.vfolders = VFolderService(self)
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -487,6 +491,7 @@ class FakeManager:
         self._runner = runner
         host, bound_port = runner.addresses[0][:2]
         self._url = URL.build(scheme="http", host=host, port=bound_port)
+        await self.vfolders.start()
 
     async def close(self) -> None:
         """Stop listening and drop open connections (requests in flight are cut short)."""
@@ -494,6 +499,7 @@ class FakeManager:
         if runner is not None:
             self._closing.set()  # ends the faults' waits
             await runner.cleanup()
+            await self.vfolders.close()
 
     async def __aenter__(self) -> FakeManager:
         await self.start()
@@ -652,6 +658,7 @@ class FakeManager:
         ]
         if gen.has_gql:
             table.append(("POST", "/admin/gql", self._gql, True))
+        table.extend(self.vfolders.routes())
         return [_Route(method, _compile(path), handler, auth) for method, path, handler, auth in table]
 
     def _resolve(self, method: str, path: str) -> tuple[Handler, bool, dict[str, str]]:
