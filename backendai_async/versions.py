@@ -136,6 +136,8 @@ FEATURES: dict[str, Gate] = {
     "architecture": Gate(api="v6.20220315"),
     "session-priority": Gate(api="v8.20240915"),
     "attach-network": Gate(api="v9.20250722"),
+    "paginated-lists": Gate(api="v5.20191215"),  # keypair_list/user_list/agent_list instead of keypairs/users/agents
+    "config-resource-slots": Gate(api="v4.20190601"),  # /config/resource-slots instead of /etcd/resource-slots
     # the JavaScript client's feature names
     "scaling-group": Gate(api="v4.20190601"),
     "group": Gate(api="v4.20190601"),
