@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypedDict
 from ..abort import AbortSignal
 from ..errors import GraphQLError
 from ..transport import Params
-from .graphql import DEFAULT_PAGE_SIZE, paginate, run_query
+from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
 
 __all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "selection"]
@@ -94,13 +94,14 @@ class Resource:
         signal: AbortSignal | None,
         body: str = "ok msg",
     ) -> MutationResult:
-        """Run the mutation; an answer with ``ok: false`` raises ``GraphQLError`` with its ``msg``."""
+        """Run the mutation; an answer with ``ok: false`` raises ``GraphQLError`` with its ``msg``
+        (``GraphQLPermissionError`` for "no permission to execute …")."""
         text, variables = document(root, args, body, mutation=True)
         data = await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal)
         result = _field(data, root)
         if isinstance(result, dict) and result.get("ok") is False:
             message = str(result.get("msg") or f"{root} failed")
-            raise GraphQLError(message, errors=[{"message": message, "path": [root]}], status=200, data=data)
+            raise graphql_error([{"message": message, "path": [root]}], data, 200)
         return result  # type: ignore[no-any-return]
 
     async def _iterate(

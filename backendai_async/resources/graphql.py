@@ -9,7 +9,7 @@ from ..abort import AbortSignal
 from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError
 from .pipeline import Pipeline, supports
 
-__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "paginate", "run_query"]
+__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "graphql_error", "paginate", "run_query"]
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -59,22 +59,23 @@ async def run_query(
         )
     except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
         if exc.problem_type and exc.problem_type.endswith("/graphql-error"):
-            raise _graphql_error(exc.data, None, exc.status) from exc
+            raise graphql_error(exc.data, None, exc.status) from exc
         raise
     if modern or (isinstance(answer, dict) and answer.keys() <= {"data", "errors"} and "data" in answer):
         if not isinstance(answer, dict):
             answer = {}
         if answer.get("errors"):
-            raise _graphql_error(answer["errors"], answer.get("data"), 200)
+            raise graphql_error(answer["errors"], answer.get("data"), 200)
         return answer.get("data")
     return answer
 
 
-# how the manager words a GraphQL refusal for lack of privilege
-_REFUSALS = ("Forbidden operation", "Insufficient privilege")
+# how the manager words a refusal for lack of privilege (in errors, or in a mutation's `msg`)
+_REFUSALS = ("Forbidden operation", "Insufficient privilege", "no permission to execute")
 
 
-def _graphql_error(errors: Any, data: Any, status: int | None) -> GraphQLError:
+def graphql_error(errors: Any, data: Any, status: int | None) -> GraphQLError:
+    """The error for a GraphQL ``errors`` list: ``GraphQLPermissionError`` for a privilege refusal."""
     items = errors if isinstance(errors, list) else [errors]
     first = items[0] if items else {}
     message = str((first.get("message") if isinstance(first, dict) else first) or "GraphQL error")

@@ -325,3 +325,18 @@ async def test_refused_by_role_in_session_mode(fm: FakeManager, gql: GraphQLScri
         with pytest.raises(bai.PermissionDeniedError):
             await collect(client.domain.list(["name"]))
     assert any(r.path == "/func/admin/gql" for r in fm.requests)
+
+
+async def test_mutation_refusal_is_a_permission_error(
+    fm: FakeManager, gql: GraphQLScript, make_client: ClientFactory
+) -> None:
+    """What the real managers answer a normal user's mutation: ``ok: false`` and "no permission"."""
+    refusal = {"ok": False, "msg": "no permission to execute create_keypair", "keypair": None}
+    document = (
+        "mutation($user_id: String!, $props: KeyPairInput!) { create_keypair(user_id: $user_id, props: $props) "
+        "{ ok msg keypair { is_active is_admin resource_policy concurrency_limit rate_limit access_key secret_key } } }"
+    )
+    props = {"is_active": True, "is_admin": False, "resource_policy": "default", "rate_limit": 1000}
+    gql.expect(document, {"user_id": "u@x.com", "props": props}, {"create_keypair": refusal})
+    with pytest.raises(bai.PermissionDeniedError, match="no permission"):
+        await make_client(fm).keypair.add("u@x.com")
