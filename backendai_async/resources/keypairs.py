@@ -81,10 +81,11 @@ class Keypair(Resource):
         *,
         timeout: float | None = None,
         signal: AbortSignal | None = None,
-    ) -> KeypairInfo:
-        """The keypair ``access_key`` (admins), or the caller's own keypair when it is None."""
+    ) -> KeypairInfo | None:
+        """The keypair ``access_key`` (admins), or the caller's own keypair when it is None;
+        None when the server finds none."""
         args = {"access_key": ("String!", access_key)}
-        result: KeypairInfo = await self._get(
+        result: KeypairInfo | None = await self._get(
             "keypair", args, await self._select(fields, timeout, signal), timeout, signal
         )
         return result

@@ -115,10 +115,10 @@ class User(Resource):
         *,
         timeout: float | None = None,
         signal: AbortSignal | None = None,
-    ) -> UserInfo:
-        """The user ``email`` (admins), or the caller when it is None."""
+    ) -> UserInfo | None:
+        """The user ``email`` (admins), or the caller when it is None; None if there is no such user."""
         body = await self._select(fields, timeout, signal)
-        result: UserInfo = await self._get("user", {"email": ("String", email)}, body, timeout, signal)
+        result: UserInfo | None = await self._get("user", {"email": ("String", email)}, body, timeout, signal)
         return result
 
     async def create(
@@ -198,10 +198,10 @@ class Domain(Resource):
         *,
         timeout: float | None = None,
         signal: AbortSignal | None = None,
-    ) -> DomainInfo:
-        """The domain ``name``."""
+    ) -> DomainInfo | None:
+        """The domain ``name`` (None if there is no such domain)."""
         body = await self._select(fields, timeout, signal)
-        result: DomainInfo = await self._get("domain", {"name": ("String", name)}, body, timeout, signal)
+        result: DomainInfo | None = await self._get("domain", {"name": ("String", name)}, body, timeout, signal)
         return result
 
     async def list(
