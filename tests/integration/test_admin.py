@@ -1,0 +1,210 @@
+"""Administration objects against the real servers, as superadmin, domain admin and user, in API
+and SESSION mode: keypairs, users, groups, domains, agents, images, scaling groups, resource presets,
+and the life cycles of a user and a keypair.  The server decides what each role may do; the SDK
+sends every request and turns a refusal into ``PermissionDeniedError``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import backendai_async as bai
+
+from .conftest import CURRENT, ApiConfigFactory
+
+pytestmark = pytest.mark.integration
+
+ROLES = ["superadmin", "domain_admin", "user"]
+# (generation, connection mode): SESSION mode needs the webserver, which only the current stack runs
+PLACES = [(CURRENT, "API"), (CURRENT, "SESSION"), ("22.09", "API")]
+DUMMY_AGENT = "i-dummy-01"
+FIXTURE_IMAGE = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
+
+
+@dataclass
+class Caller:
+    client: bai.Client
+    role: str
+    email: str
+    access_key: str
+    generation: str
+    mode: str
+
+
+def new_user_props(name: str) -> dict[str, Any]:
+    return {
+        "username": name, "password": f"pw-{uuid.uuid4().hex}", "need_password_change": False,
+        "full_name": "Integration Test", "description": "", "is_active": True, "domain_name": "default",
+        "role": "user", "group_ids": [],
+    }  # fmt: skip
+
+
+async def collect(iterator: Any) -> list[Any]:
+    return [item async for item in iterator]
+
+
+@pytest.fixture(params=[(g, m, r) for g, m in PLACES for r in ROLES], ids=lambda p: "-".join(p))
+async def caller(
+    request: pytest.FixtureRequest,
+    api_config: ApiConfigFactory,
+    generation_info: Callable[[str], dict[str, Any]],
+    session_config: Callable[..., bai.ClientConfig],
+) -> AsyncIterator[Caller]:
+    generation, mode, role = request.param
+    user = generation_info(generation)["users"][role]
+    config = api_config(role, on=generation) if mode == "API" else session_config(role=role)
+    async with bai.Client(config) as client:
+        if mode == "SESSION":
+            assert await client.login()
+        yield Caller(client, role, user["email"], user["access_key"], generation, mode)
+
+
+@pytest.fixture
+async def superadmin(
+    request: pytest.FixtureRequest,
+    api_config: ApiConfigFactory,
+    session_config: Callable[..., bai.ClientConfig],
+) -> AsyncIterator[bai.Client]:
+    """A superadmin client of the same place as ``caller`` (for set-up and clean-up)."""
+    generation, mode, _ = request.node.callspec.params["caller"]
+    config = api_config("superadmin", on=generation) if mode == "API" else session_config(role="superadmin")
+    async with bai.Client(config) as client:
+        if mode == "SESSION":
+            assert await client.login()
+        yield client
+
+
+async def test_keypair_info_and_list(caller: Caller) -> None:
+    own = await caller.client.keypair.info()
+    assert own["access_key"] == caller.access_key
+    assert own["is_active"] is True
+    assert own["user_id"] == caller.email
+    keys = [kp["access_key"] async for kp in caller.client.keypair.list(caller.email, page_size=1)]
+    assert keys == [caller.access_key]
+
+
+async def test_user_list(caller: Caller) -> None:
+    if caller.role == "user":
+        with pytest.raises(bai.PermissionDeniedError):
+            await collect(caller.client.user.list())
+        return
+    users = await collect(caller.client.user.list(page_size=2))  # several pages
+    emails = {u["username"] for u in users} | {u.get("email") for u in users}
+    assert len(users) >= 3
+    assert all(u["domain_name"] == "default" for u in users)
+    assert caller.email.split("@")[0] in emails or caller.email in emails
+
+
+async def test_own_user(caller: Caller) -> None:
+    me = await caller.client.user.get()
+    assert me["email"] == caller.email
+    assert "default" in {g["name"] for g in me["groups"]}
+
+
+async def test_group_list(caller: Caller) -> None:
+    groups = await collect(caller.client.group.list())
+    assert "default" in {g["name"] for g in groups}
+
+
+async def test_domain_list(caller: Caller) -> None:
+    if caller.role != "superadmin":
+        with pytest.raises(bai.PermissionDeniedError):
+            await collect(caller.client.domain.list())
+        return
+    domains = await collect(caller.client.domain.list())
+    assert "default" in {d["name"] for d in domains}
+
+
+async def test_domain_get(caller: Caller) -> None:
+    domain = await caller.client.domain.get("default", ["name", "is_active"])
+    assert domain == {"name": "default", "is_active": True}
+
+
+async def test_agent_list(caller: Caller) -> None:
+    if caller.role != "superadmin":
+        with pytest.raises(bai.PermissionDeniedError, match="superadmin privilege required"):
+            await collect(caller.client.agent.list())
+        return
+    agents = await collect(caller.client.agent.list(page_size=1))
+    if caller.generation != CURRENT:
+        assert agents == []  # the older managers run without an agent
+        return
+    (agent,) = [a for a in agents if a["id"] == DUMMY_AGENT]
+    assert agent["status"] == "ALIVE"
+    assert json.loads(agent["available_slots"])["cpu"] == "4"
+
+
+async def test_image_list(caller: Caller) -> None:
+    images = await collect(caller.client.image.list(["name", "registry", "tag", "installed"]))
+    if caller.generation != CURRENT:
+        assert isinstance(images, list)  # no image fixture on the older managers
+        return
+    refs = {f"{i['registry']}/{i['name']}:{i['tag']}" for i in images}
+    assert FIXTURE_IMAGE in refs
+
+
+async def test_scaling_groups(caller: Caller) -> None:
+    usable = await caller.client.scaling_group.list("default")
+    assert {"name": "default"} in usable["scaling_groups"]
+    if caller.role != "superadmin":
+        with pytest.raises(bai.PermissionDeniedError):
+            await collect(caller.client.scaling_group.list_available())
+        return
+    groups = await collect(caller.client.scaling_group.list_available())
+    (default,) = [g for g in groups if g["name"] == "default"]
+    assert default["is_active"] is True
+    assert "wsproxy_addr" in default
+
+
+async def test_resource_presets(caller: Caller) -> None:
+    listed = await caller.client.resource_preset.list()
+    assert isinstance(listed["presets"], list)  # the stack loads no preset fixture: maybe empty
+    checked = await caller.client.resource_preset.check({"group": "default"})
+    assert isinstance(checked["presets"], list)
+    assert "cpu" in checked["keypair_limits"]
+
+
+async def test_admin_mutation_refused_for_user(caller: Caller) -> None:
+    if caller.role != "user":
+        pytest.skip("the refusal of a normal user")
+    with pytest.raises(bai.PermissionDeniedError):
+        await caller.client.keypair.add(caller.email)
+    name = f"it-nobody-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(bai.PermissionDeniedError):
+        await caller.client.user.create(f"{name}@example.com", new_user_props(name))
+
+
+async def test_user_and_keypair_life_cycle(caller: Caller, superadmin: bai.Client) -> None:
+    if caller.role != "superadmin":
+        pytest.skip("user and keypair administration is the superadmin's")
+    client = caller.client
+    name = f"it-admin-{uuid.uuid4().hex[:8]}"
+    email = f"{name}@example.com"
+    props = new_user_props(name)
+    created = await client.user.create(email, props)
+    assert created["ok"] is True
+    try:
+        await client.user.update(email, {"full_name": "Renamed", "description": "changed"})
+        user = await client.user.get(email, ["email", "full_name", "description", "role"])
+        assert user == {"email": email, "full_name": "Renamed", "description": "changed", "role": "user"}
+
+        added = await client.keypair.add(email, resource_policy="default", rate_limit=500)
+        access_key = added["keypair"]["access_key"]  # type: ignore[typeddict-item]
+        assert added["keypair"]["rate_limit"] == 500  # type: ignore[typeddict-item]
+        info = await client.keypair.info(access_key, ["access_key", "user_id", "is_active"])
+        assert info == {"access_key": access_key, "user_id": email, "is_active": True}
+        assert access_key in [kp["access_key"] async for kp in client.keypair.list(email)]
+        await client.keypair.mutate(access_key, {"is_active": False})
+        assert access_key in [kp["access_key"] async for kp in client.keypair.list(email, is_active=False)]
+        assert (await client.keypair.delete(access_key))["ok"] is True
+        assert access_key not in [kp["access_key"] async for kp in client.keypair.list(email, is_active=None)]
+    finally:
+        await client.user.delete(email)
+        await superadmin.user.purge(email)
+    assert await client.user.get(email, ["email"]) is None
