@@ -7,12 +7,23 @@ from typing import Any, TypedDict
 
 from ..abort import AbortSignal
 from .base import Resource
+from .pipeline import Pipeline
+from .sessions import SessionMethods, generate_session_name
 
-__all__ = ["IMAGE_FIELDS", "ContainerImage", "ImageInfo"]
+__all__ = ["IMAGE_FIELDS", "INSTALL_RESOURCES", "INSTALL_TIMEOUT", "ContainerImage", "ImageInfo"]
 
 IMAGE_FIELDS = (
     "name", "tag", "registry", "digest", "installed", "labels { key value }", "resource_limits { key min max }",
 )  # fmt: skip
+
+INSTALL_RESOURCES = {"cpu": 1, "mem": "512m"}  # the JS client's values
+INSTALL_TIMEOUT = 600.0
+DEFAULT_REGISTRY = "index.docker.io"
+
+
+class _Sessions(SessionMethods):
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
 
 
 class ImageInfo(TypedDict, total=False):
@@ -102,3 +113,26 @@ class ContainerImage(Resource):
         """The image's resource settings from etcd."""
         body = {"key": f"{_etcd_image_key(registry, image, tag)}/resource/", "prefix": True}
         return await self._send("POST", "/config/get", json=body, timeout=timeout, signal=signal)
+
+    async def install(
+        self,
+        name: str,
+        resources: Mapping[str, Any] | None = None,
+        registry: str = DEFAULT_REGISTRY,
+        *,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> Any:
+        """Pull the image onto an agent by starting a throwaway session from it, then destroying it.
+
+        ``name`` is ``repository:tag`` under ``registry`` (none for the Docker Hub default);
+        ``resources`` default to 1 CPU and 512 MiB; the default deadline is 10 minutes.
+        """
+        reference = name if registry == DEFAULT_REGISTRY else f"{registry}/{name}"
+        sessions = _Sessions(self._pipeline)
+        session_name = generate_session_name()
+        deadline = timeout if timeout is not None else INSTALL_TIMEOUT
+        await sessions.create_if_not_exists(
+            reference, session_name, resources or INSTALL_RESOURCES, timeout=deadline, signal=signal
+        )
+        return await sessions.destroy(session_name, timeout=timeout, signal=signal)

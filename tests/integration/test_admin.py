@@ -208,3 +208,11 @@ async def test_user_and_keypair_life_cycle(caller: Caller, superadmin: bai.Clien
         await client.user.delete(email)
         await superadmin.user.purge(email)
     assert await client.user.get(email, ["email"]) is None
+
+
+async def test_image_install_on_the_dummy_agent(superadmin_config: bai.ClientConfig) -> None:
+    """``image.install`` starts a throwaway session from the image and destroys it."""
+    async with bai.Client(superadmin_config) as client:
+        registry, name = FIXTURE_IMAGE.split("/", 1)
+        await client.image.install(name, registry=registry)
+        assert "stable/python" in [i["name"] async for i in client.image.list(["name"])]

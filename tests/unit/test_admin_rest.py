@@ -179,3 +179,13 @@ async def test_sub_objects_do_not_leak_secrets(fm: FakeManager, make_client: Cli
     client = make_client(fm)
     assert repr(client.keypair) == "<Keypair>"
     assert "wJalrXUt" not in repr(vars(client))
+
+
+async def test_image_install_runs_a_throwaway_session(fm: FakeManager, make_client: ClientFactory) -> None:
+    await make_client(fm).image.install("stable/python:3.9-ubuntu20.04", registry="cr.backend.ai")
+    create, destroy = [r for r in fm.requests if r.path.startswith("/session")]
+    assert create.method == "POST"
+    assert create.json["image"] == "cr.backend.ai/stable/python:3.9-ubuntu20.04"
+    assert create.json["config"]["resources"] == {"cpu": 1, "mem": "512m"}
+    assert (destroy.method, destroy.path) == ("DELETE", f"/session/{create.json['name']}")
+    assert fm.sessions == {}
