@@ -119,8 +119,18 @@ class UserConfig(Resource):
         return await self._send("PATCH", "/user-config/dotfiles", json=body, timeout=timeout, signal=signal)
 
     async def delete(self, path: str, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
-        """Remove the dotfile ``path``."""
-        return await self._send("DELETE", "/user-config/dotfiles", json={"path": path}, timeout=timeout, signal=signal)
+        """Remove the dotfile ``path``.
+
+        ``path`` goes in the body (what older managers read) and in the query (what 26.9 reads).
+        """
+        return await self._send(
+            "DELETE",
+            "/user-config/dotfiles",
+            params={"path": path},
+            json={"path": path},
+            timeout=timeout,
+            signal=signal,
+        )
 
 
 class Enterprise(Resource):

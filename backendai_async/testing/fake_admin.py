@@ -191,7 +191,7 @@ class AdminState:
 
     def _dotfiles(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         body = _body(call)
-        path = str(body.get("path", ""))
+        path = str(call.query.get("path") or body.get("path", ""))  # DELETE: 26.9 reads the query
         if call.method == "GET":
             return web.json_response([{"path": p, "data": d, "perm": "644"} for p, d in self.dotfiles.items()])
         if call.method == "DELETE":

@@ -118,7 +118,8 @@ async def test_dotfile_life_cycle(fm: FakeManager, make_client: ClientFactory) -
     await user_config.update("b", ".vimrc")
     assert await user_config.get() == [{"path": ".vimrc", "data": "b", "perm": "644"}]
     await user_config.delete(".vimrc")
-    assert [(r.method, r.json) for r in fm.requests[-2:]] == [("GET", None), ("DELETE", {"path": ".vimrc"})]
+    delete = fm.requests[-1]
+    assert (delete.method, dict(delete.query), delete.json) == ("DELETE", {"path": ".vimrc"}, {"path": ".vimrc"})
     with pytest.raises(bai.NotFoundError):
         await user_config.delete(".vimrc")
 
