@@ -21,8 +21,9 @@ from .conftest import CURRENT, ApiConfigFactory
 pytestmark = pytest.mark.integration
 
 ROLES = ["superadmin", "domain_admin", "user"]
-# (generation, connection mode): SESSION mode needs the webserver, which only the current stack runs
-PLACES = [(CURRENT, "API"), (CURRENT, "SESSION"), ("22.09", "API")]
+# (generation, connection mode): SESSION mode needs the webserver, which only the current stack runs;
+# 19.09 speaks API v4 (`keypairs`/`users`/`agents` lists, /admin/graphql)
+PLACES = [(CURRENT, "API"), (CURRENT, "SESSION"), ("22.09", "API"), ("19.09", "API")]
 DUMMY_AGENT = "i-dummy-01"
 FIXTURE_IMAGE = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
 
@@ -159,7 +160,7 @@ async def test_scaling_groups(caller: Caller) -> None:
     groups = await collect(caller.client.scaling_group.list_available())
     (default,) = [g for g in groups if g["name"] == "default"]
     assert default["is_active"] is True
-    assert "wsproxy_addr" in default
+    assert ("wsproxy_addr" in default) == (caller.generation != "19.09")  # a field of managers 21.09+
 
 
 async def test_resource_presets(caller: Caller) -> None:
@@ -216,3 +217,47 @@ async def test_image_install_on_the_dummy_agent(superadmin_config: bai.ClientCon
         registry, name = FIXTURE_IMAGE.split("/", 1)
         await client.image.install(name, registry=registry)
         assert "stable/python" in [i["name"] async for i in client.image.list(["name"])]
+
+
+async def test_rest_admin_route_refused(caller: Caller) -> None:
+    """A real 403: etcd configuration is the superadmin's."""
+    if caller.role == "superadmin" or caller.generation != CURRENT:
+        pytest.skip("the refusal of a non-superadmin by the current manager")
+    with pytest.raises(bai.PermissionDeniedError) as info:
+        await caller.client.setting.list()
+    assert info.value.status == 403
+
+
+async def test_own_configuration(caller: Caller) -> None:
+    """What every role may read or keep for itself: slots, SSH key, templates, services, dotfiles."""
+    if caller.generation != CURRENT:
+        pytest.skip("the current manager's user routes")
+    client = caller.client
+    assert (await client.get_resource_slots())["cpu"] == "count"
+    assert "ssh_public_key" in await client.fetch_ssh_keypair()
+    assert isinstance(await client.session_template.list(), list)
+    assert isinstance(await client.model_service.list(), list)
+    assert "create-vfolder" in (await client.storage_proxy.get_all_permissions())["vfolder_host_permission_list"]
+    path = f".it-admin-{uuid.uuid4().hex[:8]}"
+    await client.user_config.create("export A=1\n", path)
+    try:
+        await client.user_config.update("export A=2\n", path)
+        assert {"path": path, "data": "export A=2\n"}.items() <= next(
+            f for f in await client.user_config.get() if f["path"] == path
+        ).items()
+    finally:
+        await client.user_config.delete(path)
+    assert path not in [f["path"] for f in await client.user_config.get()]
+
+
+async def test_etcd_settings_round_trip(caller: Caller) -> None:
+    if caller.role != "superadmin" or caller.generation != CURRENT:
+        pytest.skip("etcd configuration is the superadmin's")
+    key = f"it-admin-{uuid.uuid4().hex[:8]}"
+    await caller.client.setting.set(f"{key}/flag", "on")
+    try:
+        assert (await caller.client.setting.get(f"{key}/flag"))["result"] == "on"
+        assert (await caller.client.setting.list(key))["result"] == {"flag": "on"}
+    finally:
+        await caller.client.setting.delete(key, prefix=True)
+    assert (await caller.client.setting.get(f"{key}/flag"))["result"] is None
