@@ -261,3 +261,114 @@ async def test_etcd_settings_round_trip(caller: Caller) -> None:
     finally:
         await caller.client.setting.delete(key, prefix=True)
     assert (await caller.client.setting.get(f"{key}/flag"))["result"] is None
+
+
+@pytest.fixture
+async def temporary_user(superadmin_config: bai.ClientConfig) -> AsyncIterator[tuple[bai.ClientConfig, str, str]]:
+    """A new user in the default project with its own keypair: ``(its API config, email, password)``;
+    purged afterwards."""
+    async with bai.Client(superadmin_config) as admin:
+        name = f"it-admin-{uuid.uuid4().hex[:8]}"
+        email = f"{name}@example.com"
+        props = new_user_props(name)
+        project = [g["id"] async for g in admin.group.list(fields=["id", "name"]) if g["name"] == "default"]
+        await admin.user.create(email, {**props, "group_ids": project})
+        try:
+            keypair = (await admin.keypair.add(email))["keypair"]  # type: ignore[typeddict-item]
+            config = bai.ClientConfig(keypair["access_key"], keypair["secret_key"], superadmin_config.endpoint)
+            yield config, email, props["password"]
+        finally:
+            await admin.user.delete(email)
+            await admin.user.purge(email)
+
+
+async def test_own_account(temporary_user: tuple[bai.ClientConfig, str, str]) -> None:
+    """A user's own account: keypair, full name, password, SSH keypair, then signing out."""
+    config, email, password = temporary_user
+    async with bai.Client(config) as client:
+        assert (await client.keypair.info(fields=["user_id"])) == {"user_id": email}
+        await client.update_full_name(email, "Another Name")
+        assert (await client.user.get(fields=["full_name"])) == {"full_name": "Another Name"}
+        with pytest.raises(bai.BadRequestError):
+            await client.update_password(password, "new-pass-1", "new-pass-2")  # the repetition differs
+        await client.update_password(password, "new-Pass-123", "new-Pass-123")
+        pair = await client.refresh_ssh_keypair()
+        assert (await client.fetch_ssh_keypair())["ssh_public_key"] == pair["ssh_public_key"]
+        await client.signout(email, "new-Pass-123")
+        with pytest.raises((bai.AuthenticationError, bai.PermissionDeniedError)):
+            await client.keypair.info()
+
+
+async def test_preset_and_policy_life_cycles(superadmin_config: bai.ClientConfig) -> None:
+    async with bai.Client(superadmin_config) as client:
+        preset = f"it-preset-{uuid.uuid4().hex[:8]}"
+        slots = {"cpu": "1", "mem": "1073741824"}
+        await client.resource_preset.add(preset, {"resource_slots": json.dumps(slots), "shared_memory": "64m"})
+        try:
+            listed = {p["name"]: p for p in (await client.resource_preset.list())["presets"]}
+            assert listed[preset]["resource_slots"] == slots
+            await client.resource_preset.mutate(preset, {"shared_memory": "128m"})
+            checked = await client.resource_preset.check({"group": "default"})
+            assert preset in {p["name"] for p in checked["presets"]}
+        finally:
+            await client.resource_preset.delete(preset)
+        # 26.9 keeps serving a deleted preset from its REST cache; a second delete shows it is gone
+        with pytest.raises(bai.GraphQLError):
+            await client.resource_preset.delete(preset)
+
+        policy = f"it-policy-{uuid.uuid4().hex[:8]}"
+        props = {"default_for_unspecified": "UNLIMITED", "total_resource_slots": "{}", "max_concurrent_sessions": 1,
+                 "max_containers_per_session": 1, "idle_timeout": 600, "allowed_vfolder_hosts": "{}"}  # fmt: skip
+        await client.resource_policy.add(policy, props)
+        try:
+            await client.resource_policy.mutate(policy, {"max_concurrent_sessions": 2})
+            got = await client.resource_policy.get(policy, ["name", "max_concurrent_sessions"])
+            assert got == {"name": policy, "max_concurrent_sessions": 2}
+        finally:
+            await client.resource_policy.delete(policy)
+        assert policy not in {p["name"] for p in await client.resource_policy.get(fields=["name"])}
+
+
+async def test_scaling_group_and_domain_administration(superadmin_config: bai.ClientConfig) -> None:
+    async with bai.Client(superadmin_config) as client:
+        name = f"it-sg-{uuid.uuid4().hex[:8]}"
+        await client.scaling_group.create(name, {"description": "integration", "is_active": False})
+        try:
+            await client.scaling_group.associate_domain("default", name)
+            await client.scaling_group.update(name, {"description": "changed", "is_public": False})
+            groups = {
+                g["name"]: g async for g in client.scaling_group.list_available(["name", "description", "is_active"])
+            }
+            assert groups[name] == {"name": name, "description": "changed", "is_active": False}
+        finally:
+            await client.scaling_group.delete(name)
+        assert name not in [g["name"] async for g in client.scaling_group.list_available(["name"])]
+
+        before = await client.domain.get("default", ["description"])
+        assert before is not None
+        await client.domain.update("default", {"description": "changed by the integration tests"})
+        try:
+            assert await client.domain.get("default", ["description"]) == {
+                "description": "changed by the integration tests"
+            }
+        finally:
+            await client.domain.update("default", {"description": before["description"]})
+
+
+async def test_etcd_registry_and_announcement(superadmin_config: bai.ClientConfig) -> None:
+    async with bai.Client(superadmin_config) as client:
+        host = f"it-{uuid.uuid4().hex[:8]}.example.com"
+        await client.registry.set(host, {"": f"https://{host}", "type": "docker"})
+        try:
+            assert (await client.registry.list())["result"][host] == {"": f"https://{host}", "type": "docker"}
+        finally:
+            await client.registry.delete(host)
+        assert host not in (await client.registry.list())["result"]
+
+        before = await client.service.get_announcement()
+        await client.service.update_announcement(True, "integration test")
+        try:
+            assert await client.service.get_announcement() == {"enabled": True, "message": "integration test"}
+        finally:
+            await client.service.update_announcement(before["enabled"], before["message"])
+        assert isinstance(await client.maintenance.recalculate_usage(), dict)
