@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 import backendai_async as bai
 
-from .conftest import CURRENT, ApiConfigFactory
+from .conftest import CURRENT
 
-pytestmark = pytest.mark.integration
+# one event loop for the module, so that its clients live as long as it does
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 ROLES = ["superadmin", "domain_admin", "user"]
 # (generation, connection mode): SESSION mode needs the webserver, which only the current stack runs;
@@ -38,6 +40,42 @@ class Caller:
     mode: str
 
 
+class ClientPool:
+    """One client per (generation, mode, role) for the whole module.
+
+    Each client negotiates (``GET /``) and logs in once: the manager counts anonymous requests such
+    as ``GET /`` against one budget per address (1000 per 15 minutes), shared by every test on the
+    machine, and each keypair's requests against its own.
+    """
+
+    def __init__(self, stack: dict[str, Any]) -> None:
+        self.stack = stack
+        self._callers: dict[tuple[str, str, str], Caller] = {}
+
+    async def get(self, generation: str, mode: str, role: str) -> Caller:
+        gen = self.stack["generations"].get(generation)
+        if gen is None or gen["status"] != "up":
+            pytest.skip(f"Backend.AI {generation} is not running")
+        key = (generation, mode, role)
+        if key not in self._callers:
+            user = gen["users"][role]
+            if mode == "API":
+                config = bai.ClientConfig(user["access_key"], user["secret_key"], gen["endpoint"])
+            else:  # localhost, not 127.0.0.1: the cookie jar keeps no cookies of IP-address hosts
+                endpoint = f"http://localhost:{gen['webserver_port']}"
+                config = bai.ClientConfig(user_id=user["email"], password=user["password"], endpoint=endpoint,
+                                          connection_mode="SESSION")  # fmt: skip
+            client = bai.Client(config)
+            if mode == "SESSION":
+                assert await client.login()
+            self._callers[key] = Caller(client, role, user["email"], user["access_key"], generation, mode)
+        return self._callers[key]
+
+    async def close(self) -> None:
+        for caller in self._callers.values():
+            await caller.client.close()
+
+
 def new_user_props(name: str) -> dict[str, Any]:
     return {
         "username": name, "password": f"pw-{uuid.uuid4().hex}", "need_password_change": False,
@@ -50,35 +88,30 @@ async def collect(iterator: Any) -> list[Any]:
     return [item async for item in iterator]
 
 
-@pytest.fixture(params=[(g, m, r) for g, m in PLACES for r in ROLES], ids=lambda p: "-".join(p))
-async def caller(
-    request: pytest.FixtureRequest,
-    api_config: ApiConfigFactory,
-    generation_info: Callable[[str], dict[str, Any]],
-    session_config: Callable[..., bai.ClientConfig],
-) -> AsyncIterator[Caller]:
-    generation, mode, role = request.param
-    user = generation_info(generation)["users"][role]
-    config = api_config(role, on=generation) if mode == "API" else session_config(role=role)
-    async with bai.Client(config) as client:
-        if mode == "SESSION":
-            assert await client.login()
-        yield Caller(client, role, user["email"], user["access_key"], generation, mode)
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pool(stack: dict[str, Any]) -> AsyncIterator[ClientPool]:
+    clients = ClientPool(stack)
+    yield clients
+    await clients.close()
 
 
-@pytest.fixture
-async def superadmin(
-    request: pytest.FixtureRequest,
-    api_config: ApiConfigFactory,
-    session_config: Callable[..., bai.ClientConfig],
-) -> AsyncIterator[bai.Client]:
+@pytest_asyncio.fixture(loop_scope="module", params=[(g, m, r) for g, m in PLACES for r in ROLES],
+                        ids=lambda p: "-".join(p))  # fmt: skip
+async def caller(request: pytest.FixtureRequest, pool: ClientPool) -> Caller:
+    return await pool.get(*request.param)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def superadmin(request: pytest.FixtureRequest, pool: ClientPool) -> bai.Client:
     """A superadmin client of the same place as ``caller`` (for set-up and clean-up)."""
     generation, mode, _ = request.node.callspec.params["caller"]
-    config = api_config("superadmin", on=generation) if mode == "API" else session_config(role="superadmin")
-    async with bai.Client(config) as client:
-        if mode == "SESSION":
-            assert await client.login()
-        yield client
+    return (await pool.get(generation, mode, "superadmin")).client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def admin(pool: ClientPool) -> bai.Client:
+    """The superadmin in API mode on the current stack."""
+    return (await pool.get(CURRENT, "API", "superadmin")).client
 
 
 async def test_keypair_info_and_list(caller: Caller) -> None:
@@ -211,12 +244,11 @@ async def test_user_and_keypair_life_cycle(caller: Caller, superadmin: bai.Clien
     assert await client.user.get(email, ["email"]) is None
 
 
-async def test_image_install_on_the_dummy_agent(superadmin_config: bai.ClientConfig) -> None:
+async def test_image_install_on_the_dummy_agent(admin: bai.Client) -> None:
     """``image.install`` starts a throwaway session from the image and destroys it."""
-    async with bai.Client(superadmin_config) as client:
-        registry, name = FIXTURE_IMAGE.split("/", 1)
-        await client.image.install(name, registry=registry)
-        assert "stable/python" in [i["name"] async for i in client.image.list(["name"])]
+    registry, name = FIXTURE_IMAGE.split("/", 1)
+    await admin.image.install(name, registry=registry)
+    assert "stable/python" in [i["name"] async for i in admin.image.list(["name"])]
 
 
 async def test_rest_admin_route_refused(caller: Caller) -> None:
@@ -263,23 +295,22 @@ async def test_etcd_settings_round_trip(caller: Caller) -> None:
     assert (await caller.client.setting.get(f"{key}/flag"))["result"] is None
 
 
-@pytest.fixture
-async def temporary_user(superadmin_config: bai.ClientConfig) -> AsyncIterator[tuple[bai.ClientConfig, str, str]]:
+@pytest_asyncio.fixture(loop_scope="module")
+async def temporary_user(admin: bai.Client) -> AsyncIterator[tuple[bai.ClientConfig, str, str]]:
     """A new user in the default project with its own keypair: ``(its API config, email, password)``;
     purged afterwards."""
-    async with bai.Client(superadmin_config) as admin:
-        name = f"it-admin-{uuid.uuid4().hex[:8]}"
-        email = f"{name}@example.com"
-        props = new_user_props(name)
-        project = [g["id"] async for g in admin.group.list(fields=["id", "name"]) if g["name"] == "default"]
-        await admin.user.create(email, {**props, "group_ids": project})
-        try:
-            keypair = (await admin.keypair.add(email))["keypair"]  # type: ignore[typeddict-item]
-            config = bai.ClientConfig(keypair["access_key"], keypair["secret_key"], superadmin_config.endpoint)
-            yield config, email, props["password"]
-        finally:
-            await admin.user.delete(email)
-            await admin.user.purge(email)
+    name = f"it-admin-{uuid.uuid4().hex[:8]}"
+    email = f"{name}@example.com"
+    props = new_user_props(name)
+    project = [g["id"] async for g in admin.group.list(fields=["id", "name"]) if g["name"] == "default"]
+    await admin.user.create(email, {**props, "group_ids": project})
+    try:
+        keypair = (await admin.keypair.add(email))["keypair"]  # type: ignore[typeddict-item]
+        config = bai.ClientConfig(keypair["access_key"], keypair["secret_key"], admin.config.endpoint)
+        yield config, email, props["password"]
+    finally:
+        await admin.user.delete(email)
+        await admin.user.purge(email)
 
 
 async def test_own_account(temporary_user: tuple[bai.ClientConfig, str, str]) -> None:
@@ -299,76 +330,74 @@ async def test_own_account(temporary_user: tuple[bai.ClientConfig, str, str]) ->
             await client.keypair.info()
 
 
-async def test_preset_and_policy_life_cycles(superadmin_config: bai.ClientConfig) -> None:
-    async with bai.Client(superadmin_config) as client:
-        preset = f"it-preset-{uuid.uuid4().hex[:8]}"
-        slots = {"cpu": "1", "mem": "1073741824"}
-        await client.resource_preset.add(preset, {"resource_slots": json.dumps(slots), "shared_memory": "64m"})
-        try:
-            listed = {p["name"]: p for p in (await client.resource_preset.list())["presets"]}
-            assert listed[preset]["resource_slots"] == slots
-            await client.resource_preset.mutate(preset, {"shared_memory": "128m"})
-            checked = await client.resource_preset.check({"group": "default"})
-            assert preset in {p["name"] for p in checked["presets"]}
-        finally:
-            await client.resource_preset.delete(preset)
-        # 26.9 keeps serving a deleted preset from its REST cache; a second delete shows it is gone
-        with pytest.raises(bai.GraphQLError):
-            await client.resource_preset.delete(preset)
+async def test_preset_and_policy_life_cycles(admin: bai.Client) -> None:
+    client = admin
+    preset = f"it-preset-{uuid.uuid4().hex[:8]}"
+    slots = {"cpu": "1", "mem": "1073741824"}
+    await client.resource_preset.add(preset, {"resource_slots": json.dumps(slots), "shared_memory": "64m"})
+    try:
+        listed = {p["name"]: p for p in (await client.resource_preset.list())["presets"]}
+        assert listed[preset]["resource_slots"] == slots
+        await client.resource_preset.mutate(preset, {"shared_memory": "128m"})
+        checked = await client.resource_preset.check({"group": "default"})
+        assert preset in {p["name"] for p in checked["presets"]}
+    finally:
+        await client.resource_preset.delete(preset)
+    # 26.9 keeps serving a deleted preset from its REST cache; a second delete shows it is gone
+    with pytest.raises(bai.GraphQLError):
+        await client.resource_preset.delete(preset)
 
-        policy = f"it-policy-{uuid.uuid4().hex[:8]}"
-        props = {"default_for_unspecified": "UNLIMITED", "total_resource_slots": "{}", "max_concurrent_sessions": 1,
-                 "max_containers_per_session": 1, "idle_timeout": 600, "allowed_vfolder_hosts": "{}"}  # fmt: skip
-        await client.resource_policy.add(policy, props)
-        try:
-            await client.resource_policy.mutate(policy, {"max_concurrent_sessions": 2})
-            got = await client.resource_policy.get(policy, ["name", "max_concurrent_sessions"])
-            assert got == {"name": policy, "max_concurrent_sessions": 2}
-        finally:
-            await client.resource_policy.delete(policy)
-        assert policy not in {p["name"] for p in await client.resource_policy.get(fields=["name"])}
-
-
-async def test_scaling_group_and_domain_administration(superadmin_config: bai.ClientConfig) -> None:
-    async with bai.Client(superadmin_config) as client:
-        name = f"it-sg-{uuid.uuid4().hex[:8]}"
-        await client.scaling_group.create(name, {"description": "integration", "is_active": False})
-        try:
-            await client.scaling_group.associate_domain("default", name)
-            await client.scaling_group.update(name, {"description": "changed", "is_public": False})
-            groups = {
-                g["name"]: g async for g in client.scaling_group.list_available(["name", "description", "is_active"])
-            }
-            assert groups[name] == {"name": name, "description": "changed", "is_active": False}
-        finally:
-            await client.scaling_group.delete(name)
-        assert name not in [g["name"] async for g in client.scaling_group.list_available(["name"])]
-
-        before = await client.domain.get("default", ["description"])
-        assert before is not None
-        await client.domain.update("default", {"description": "changed by the integration tests"})
-        try:
-            assert await client.domain.get("default", ["description"]) == {
-                "description": "changed by the integration tests"
-            }
-        finally:
-            await client.domain.update("default", {"description": before["description"]})
+    policy = f"it-policy-{uuid.uuid4().hex[:8]}"
+    props = {"default_for_unspecified": "UNLIMITED", "total_resource_slots": "{}", "max_concurrent_sessions": 1,
+             "max_containers_per_session": 1, "idle_timeout": 600, "allowed_vfolder_hosts": "{}"}  # fmt: skip
+    await client.resource_policy.add(policy, props)
+    try:
+        await client.resource_policy.mutate(policy, {"max_concurrent_sessions": 2})
+        got = await client.resource_policy.get(policy, ["name", "max_concurrent_sessions"])
+        assert got == {"name": policy, "max_concurrent_sessions": 2}
+    finally:
+        await client.resource_policy.delete(policy)
+    assert policy not in {p["name"] for p in await client.resource_policy.get(fields=["name"])}
 
 
-async def test_etcd_registry_and_announcement(superadmin_config: bai.ClientConfig) -> None:
-    async with bai.Client(superadmin_config) as client:
-        host = f"it-{uuid.uuid4().hex[:8]}.example.com"
-        await client.registry.set(host, {"": f"https://{host}", "type": "docker"})
-        try:
-            assert (await client.registry.list())["result"][host] == {"": f"https://{host}", "type": "docker"}
-        finally:
-            await client.registry.delete(host)
-        assert host not in (await client.registry.list())["result"]
+async def test_scaling_group_and_domain_administration(admin: bai.Client) -> None:
+    client = admin
+    name = f"it-sg-{uuid.uuid4().hex[:8]}"
+    await client.scaling_group.create(name, {"description": "integration", "is_active": False})
+    try:
+        await client.scaling_group.associate_domain("default", name)
+        await client.scaling_group.update(name, {"description": "changed", "is_public": False})
+        groups = {g["name"]: g async for g in client.scaling_group.list_available(["name", "description", "is_active"])}
+        assert groups[name] == {"name": name, "description": "changed", "is_active": False}
+    finally:
+        await client.scaling_group.delete(name)
+    assert name not in [g["name"] async for g in client.scaling_group.list_available(["name"])]
 
-        before = await client.service.get_announcement()
-        await client.service.update_announcement(True, "integration test")
-        try:
-            assert await client.service.get_announcement() == {"enabled": True, "message": "integration test"}
-        finally:
-            await client.service.update_announcement(before["enabled"], before["message"])
-        assert isinstance(await client.maintenance.recalculate_usage(), dict)
+    before = await client.domain.get("default", ["description"])
+    assert before is not None
+    await client.domain.update("default", {"description": "changed by the integration tests"})
+    try:
+        assert await client.domain.get("default", ["description"]) == {
+            "description": "changed by the integration tests"
+        }
+    finally:
+        await client.domain.update("default", {"description": before["description"]})
+
+
+async def test_etcd_registry_and_announcement(admin: bai.Client) -> None:
+    client = admin
+    host = f"it-{uuid.uuid4().hex[:8]}.example.com"
+    await client.registry.set(host, {"": f"https://{host}", "type": "docker"})
+    try:
+        assert (await client.registry.list())["result"][host] == {"": f"https://{host}", "type": "docker"}
+    finally:
+        await client.registry.delete(host)
+    assert host not in (await client.registry.list())["result"]
+
+    before = await client.service.get_announcement()
+    await client.service.update_announcement(True, "integration test")
+    try:
+        assert await client.service.get_announcement() == {"enabled": True, "message": "integration test"}
+    finally:
+        await client.service.update_announcement(before["enabled"], before["message"])
+    assert isinstance(await client.maintenance.recalculate_usage(), dict)
