@@ -28,6 +28,7 @@ from .resources.sessions import SessionMethods
 from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
 from .resources.users import Domain, Group, User
 from .transport import Params, Transport
+from .utils import Utils
 from .versions import ApiVersion, manager_version_key
 
 __all__ = ["Client"]
@@ -95,6 +96,7 @@ class Client(SessionMethods, LoginMethods, GraphQLMethods, AccountMethods):
         self.enterprise = Enterprise(pipeline)
         self.session_template = SessionTemplate(pipeline)
         self.model_service = ModelService(pipeline)
+        self.utils = Utils()
 
     def __repr__(self) -> str:
         return (
