@@ -21,6 +21,7 @@ from .resources.login import LoginMethods
 from .resources.maintenance import Maintenance, Resources
 from .resources.model_services import ModelService
 from .resources.pipeline import supports
+from .resources.plugins import Cloud, EduApp
 from .resources.resource_presets import ResourcePreset
 from .resources.scaling_groups import ScalingGroup
 from .resources.session_templates import SessionTemplate
@@ -96,6 +97,8 @@ class Client(SessionMethods, LoginMethods, GraphQLMethods, AccountMethods):
         self.enterprise = Enterprise(pipeline)
         self.session_template = SessionTemplate(pipeline)
         self.model_service = ModelService(pipeline)
+        self.cloud = Cloud(pipeline)
+        self.edu_app = EduApp(pipeline)
         self.utils = Utils()
 
     def __repr__(self) -> str:

@@ -190,3 +190,35 @@ async def test_image_install_runs_a_throwaway_session(fm: FakeManager, make_clie
     assert create.json["config"]["resources"] == {"cpu": 1, "mem": "512m"}
     assert (destroy.method, destroy.path) == ("DELETE", f"/session/{create.json['name']}")
     assert fm.sessions == {}
+
+
+PLUGIN_REQUESTS: list[tuple[str, Call, str, str, dict[str, str], Any]] = [
+    ("cloud.ping", lambda c: c.cloud.ping(), "GET", "/cloud/ping", {}, None),
+    ("cloud.verify_email", lambda c: c.cloud.verify_email("t"), "POST", "/cloud/verify-email", {},
+     {"verification_code": "t"}),
+    ("cloud.send_verification_email", lambda c: c.cloud.send_verification_email("e"), "POST",
+     "/cloud/send-verification-email", {}, {"email": "e"}),
+    ("cloud.send_password_change_email", lambda c: c.cloud.send_password_change_email("e"), "POST",
+     "/cloud/send-password-change-email", {}, {"email": "e"}),
+    ("cloud.change_password", lambda c: c.cloud.change_password("e", "p", "t"), "POST", "/cloud/change-password",
+     {}, {"email": "e", "password": "p", "token": "t"}),
+    ("edu_app.ping", lambda c: c.edu_app.ping(), "GET", "/eduapp/ping", {}, None),
+    ("edu_app.get_mount_folders", lambda c: c.edu_app.get_mount_folders(), "GET", "/eduapp/mounts", {}, None),
+    ("edu_app.get_user_projects", lambda c: c.edu_app.get_user_projects(), "GET", "/eduapp/projects", {}, None),
+    ("edu_app.get_user_credential", lambda c: c.edu_app.get_user_credential("s"), "GET", "/eduapp/credential",
+     {"sToken": "s"}, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "method", "path", "query", "body"), PLUGIN_REQUESTS, ids=[r[0] for r in PLUGIN_REQUESTS]
+)
+async def test_plugin_requests_without_the_plugin(
+    name: str, call: Call, method: str, path: str, query: dict[str, str], body: Any,
+    fm: FakeManager, make_client: ClientFactory,
+) -> None:  # fmt: skip
+    """The FakeManager, like a manager without the plugin, answers 404."""
+    with pytest.raises(bai.NotFoundError):
+        await call(make_client(fm))
+    request = fm.requests[-1]
+    assert (request.method, request.path, dict(request.query), request.json) == (method, path, query, body)
