@@ -92,14 +92,20 @@ class _CallScope:
         for signal in self._signals:
             if signal.aborted:
                 raise AbortError(_abort_message(signal))
-        self._task = asyncio.current_task()
-        self._removers = [signal.add_callback(self._fire) for signal in self._signals]
-        self._transport._active += 1
+        self._task = task = asyncio.current_task()
+        self._removers = [signal.add_callback(self._fire) for signal in self._signals[:-1]]
+        self._removers.append(self._transport._closing.add_callback(self._fire_on_close))
+        inflight = self._transport._inflight
+        inflight[task] = inflight.get(task, 0) + 1
 
     def _fire(self) -> None:
         if not self._fired and self._task is not None:
             self._fired = True
             self._task.cancel()
+
+    def _fire_on_close(self) -> None:
+        if self._task is not asyncio.current_task():  # close() from inside a call must not cancel itself
+            self._fire()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -107,8 +113,10 @@ class _CallScope:
         for remove in self._removers:
             remove()
         transport = self._transport
-        transport._active -= 1
-        if transport._active == 0 and transport._idle is not None:
+        count = transport._inflight.pop(self._task)
+        if count > 1:
+            transport._inflight[self._task] = count - 1
+        if transport._idle is not None and not transport._inflight.keys() - {transport._closer}:
             transport._idle.set()
         if not self._fired or exc_type is not asyncio.CancelledError:
             return
@@ -149,7 +157,8 @@ class Transport:
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
         self._version_lock: asyncio.Lock | None = None
-        self._active = 0
+        self._inflight: dict[asyncio.Task[Any] | None, int] = {}  # tasks with calls in flight
+        self._closer: asyncio.Task[Any] | None = None
         self._idle: asyncio.Event | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -165,8 +174,9 @@ class Transport:
         return self._session
 
     async def close(self) -> None:
-        """Wait for aborted calls to unwind, then close the session if it is ours."""
-        if self._active:
+        """Wait for aborted calls of other tasks to unwind, then close the session if it is ours."""
+        self._closer = asyncio.current_task()
+        if self._inflight.keys() - {self._closer}:
             self._idle = asyncio.Event()
             await self._idle.wait()
         if self._owns_session and self._session is not None:
@@ -244,8 +254,8 @@ class Transport:
         covers negotiation, every attempt and every backoff, each up to the end of the body;
         ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
         """
+        deadline = self.deadline(timeout, default_timeout)
         with _CallScope(self, signal), _unexpected_errors(method):
-            deadline = self.deadline(timeout, default_timeout)
             request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, deadline)
             response = await self._read(await self._open(request, deadline), request, parse)
         return response if full_response else response.body
@@ -273,9 +283,9 @@ class Transport:
         ``send``; wrap reads of the body in ``reading(response)``. The abort ``signal`` and the
         client's ``close()`` apply until the block ends, and the connection is released then.
         """
+        deadline = self.deadline(timeout)
         with _CallScope(self, signal):
             with _unexpected_errors(method):
-                deadline = self.deadline(timeout)
                 request = await self._prepare(
                     method, path, params, json, data, content_type, headers, retry_safe, deadline
                 )
@@ -514,7 +524,7 @@ class reading:
                 request_method=resp.method,
                 request_url=_safe_url(resp.url),
             ) from exc
-        if isinstance(exc, aiohttp.ClientError):
+        if isinstance(exc, (aiohttp.ClientError, RuntimeError)):  # aiohttp: RuntimeError once the session closed
             raise ResponseError(
                 f"could not read the response body: {exc}",
                 status=resp.status,

@@ -93,3 +93,31 @@ async def test_cancelled_consumer_releases(fm: FakeManager, client: bai.Client) 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert acquired(client.http_session) == 0
+
+
+async def test_close_from_inside_a_stream_block_does_not_deadlock(fm: FakeManager) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=5))
+    client = bai.Client(bai.ClientConfig(AK, SK, str(fm.url), api_version="v9.20250722"))
+    async with client._pipeline.stream("GET", PATH) as resp:
+        await client.close()
+        with pytest.raises(bai.ResponseError), reading(resp):  # the session is closed under the stream
+            await resp.read()
+    assert client.http_session.closed
+
+
+async def test_close_waits_for_other_tasks_streams_to_unwind(fm: FakeManager) -> None:
+    fm.inject(Fault(path=PATH, status=200, body=BODY, body_delay=5))
+    client = bai.Client(bai.ClientConfig(AK, SK, str(fm.url), api_version="v9.20250722"))
+    opened = asyncio.Event()
+
+    async def consume() -> None:
+        async with client._pipeline.stream("GET", PATH) as resp:
+            opened.set()
+            await resp.read()
+
+    task = asyncio.ensure_future(consume())
+    await opened.wait()
+    await client.close()
+    assert task.done()
+    with pytest.raises(bai.AbortError, match="closed"):
+        await task
