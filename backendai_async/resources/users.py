@@ -184,6 +184,8 @@ class Group(Resource):
         args: dict[str, tuple[str, Any]] = {"domain_name": ("String", domain_name), "is_active": ("Boolean", is_active)}
         if await self._supports("model-store", timeout, signal):
             args["type"] = ("[String]", list(type) if type is not None else ["GENERAL"])
+        elif type is not None:
+            raise ValueError("filtering groups by type needs a manager of 24.03 or newer")
         async for item in self._iterate("groups", args, body, None, timeout, signal):
             yield item
 
