@@ -4,6 +4,8 @@
 ``fake_manager`` fixture. Nothing in ``backendai_async`` imports this package.
 """
 
+from .fake_admin import AdminState, FakeService
+from .fake_graphql import REFUSAL, GraphQLCall, GraphQLFailure, GraphQLScript, pages
 from .fake_manager import (
     DEFAULT_KEYPAIRS,
     DEFAULT_USERS,
@@ -21,14 +23,21 @@ __all__ = [
     "DEFAULT_KEYPAIRS",
     "DEFAULT_USERS",
     "GENERATIONS",
+    "REFUSAL",
+    "AdminState",
     "ComputeSession",
     "FakeFolder",
     "FakeManager",
+    "FakeService",
     "Fault",
     "Generation",
+    "GraphQLCall",
+    "GraphQLFailure",
     "GraphQLHandler",
+    "GraphQLScript",
     "Keypair",
     "RecordedRequest",
     "TransferFault",
     "VFolderService",
+    "pages",
 ]

@@ -29,6 +29,8 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiMapping
 from yarl import URL
 
 from ..versions import ApiVersion
+from .fake_admin import AdminState
+from .fake_graphql import GraphQLFailure
 from .generations import GENERATIONS, Generation
 
 __all__ = [
@@ -188,6 +190,7 @@ _PROBLEM_KINDS: dict[str, tuple[str, str]] = {
         "session_create_conflict",
     ),
     "rate-limit-exceeded": ("You have reached your API query rate limit.", "user_auth_rate-limited"),
+    "graphql-error": ("GraphQL-generated error", "api_parsing_invalid-parameters"),
 }
 
 
@@ -451,6 +454,8 @@ class FakeManager:
 
         #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
         self.vfolders = VFolderService(self)
+        #: the administration REST routes' state (presets, etcd, model services, …)
+        self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role)
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -655,6 +660,7 @@ class FakeManager:
             *[("POST", p, self._create_session, True) for p in create_paths],
             ("GET", prefix + "/{name}", self._session_info, True),
             ("DELETE", prefix + "/{name}", self._destroy_session, True),
+            *self.admin.routes(),
         ]
         if gen.has_gql:
             table.append(("POST", "/admin/gql", self._gql, True))
@@ -804,10 +810,16 @@ class FakeManager:
         return self.graphql_handler(str(body["query"]), body.get("variables"), call.access_key)
 
     def _gql(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response({"data": self._graphql_data(call)})
+        try:
+            return web.json_response({"data": self._graphql_data(call)})
+        except GraphQLFailure as failure:  # GraphQL errors keep the status 200
+            return web.json_response({"data": failure.data, "errors": failure.errors})
 
     def _graphql(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response(self._graphql_data(call))
+        try:
+            return web.json_response(self._graphql_data(call))
+        except GraphQLFailure as failure:  # the legacy endpoint answers them with a 400
+            raise _Problem(400, "graphql-error", data=failure.errors) from failure
 
     def _create_session(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         gen = self.generation
