@@ -39,9 +39,13 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Pipeline overhead vs plain aiohttp, and import cost (figures only)."""
+    """Figures only: pipeline overhead vs plain aiohttp and import cost; then 256 MiB vfolder
+    transfers through the real storage proxy (the 26.9.6 stack is started for it and stopped)."""
     session.install(".")
-    session.run("python", "tests/benchmarks/bench_pipeline.py", *session.posargs)
+    session.run("python", "tests/benchmarks/bench_pipeline.py")
+    python = os.path.join(session.bin, "python")
+    env = {"PYTHON": python, "BAI_STACK_GENERATIONS": "26.09", "BAI_STACK_SCRIPT": "tests/benchmarks/bench_transfer.py"}
+    session.run("bash", "tests/integration/run.sh", env=env, external=True)
 
 
 @nox.session

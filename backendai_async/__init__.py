@@ -13,6 +13,7 @@ from .errors import (
     ConflictError,
     ErrorType,
     GraphQLError,
+    GraphQLPermissionError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -27,6 +28,8 @@ from .errors import (
 )
 from .resources.execution import RunResult
 from .resources.login import LoginResult
+from .resources.transfer import Download, Progress
+from .resources.vfolders import VFolder
 from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 __all__ = [
@@ -41,16 +44,19 @@ __all__ = [
     "ClientConfig",
     "ConfigError",
     "ConflictError",
+    "Download",
     "ErrorType",
     "EventStream",
     "ExecutionStream",
     "GraphQLError",
+    "GraphQLPermissionError",
     "HMACAuthenticator",
     "InternalServerError",
     "LoginResult",
     "NotFoundError",
     "PermissionDeniedError",
     "PreparedRequest",
+    "Progress",
     "RateLimitError",
     "RequestError",
     "RequestTimeoutError",
@@ -63,5 +69,6 @@ __all__ = [
     "Terminal",
     "UnknownError",
     "UnsupportedOperationError",
+    "VFolder",
     "__version__",
 ]

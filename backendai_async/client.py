@@ -12,21 +12,43 @@ from .abort import AbortController, AbortSignal
 from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
+from .resources.account import AccountMethods
+from .resources.agents import Agent, AgentSummary, StorageProxy
 from .resources.compute_session import ComputeSessions
 from .resources.execution import ExecutionMethods
 from .resources.graphql import GraphQLMethods
+from .resources.images import ContainerImage
+from .resources.keypairs import Keypair, ProjectResourcePolicy, ResourcePolicy, UserResourcePolicy
 from .resources.login import LoginMethods
+from .resources.maintenance import Maintenance, Resources
+from .resources.model_services import ModelService
 from .resources.pipeline import supports
+from .resources.plugins import Cloud, EduApp
+from .resources.resource_presets import ResourcePreset
+from .resources.scaling_groups import ScalingGroup
 from .resources.session_files import SessionFileMethods
+from .resources.session_templates import SessionTemplate
 from .resources.sessions import SessionMethods
+from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
 from .resources.streams import StreamMethods
+from .resources.users import Domain, Group, User
+from .resources.vfolders import VFolder
 from .transport import Params, Transport
+from .utils import Utils
 from .versions import ApiVersion, manager_version_key
 
 __all__ = ["Client"]
 
 
-class Client(SessionMethods, ExecutionMethods, SessionFileMethods, StreamMethods, LoginMethods, GraphQLMethods):
+class Client(
+    SessionMethods,
+    ExecutionMethods,
+    SessionFileMethods,
+    StreamMethods,
+    LoginMethods,
+    GraphQLMethods,
+    AccountMethods,
+):
     """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
 
     ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the
@@ -64,6 +86,34 @@ class Client(SessionMethods, ExecutionMethods, SessionFileMethods, StreamMethods
             user_agent=user_agent,
         )
         self._closed = False
+        # the JavaScript client's sub-objects
+        pipeline = self._pipeline
+        self.resource_preset = ResourcePreset(pipeline)
+        self.agent = Agent(pipeline)
+        self.agent_summary = AgentSummary(pipeline)
+        self.storage_proxy = StorageProxy(pipeline)
+        self.keypair = Keypair(pipeline)
+        self.resource_policy = ResourcePolicy(pipeline)
+        self.user_resource_policy = UserResourcePolicy(pipeline)
+        self.project_resource_policy = ProjectResourcePolicy(pipeline)
+        self.user = User(pipeline)
+        self.group = Group(pipeline)
+        self.domain = Domain(pipeline)
+        self.image = ContainerImage(pipeline)
+        self.resources = Resources(pipeline)
+        self.maintenance = Maintenance(pipeline)
+        self.scaling_group = ScalingGroup(pipeline)
+        self.registry = Registry(pipeline)
+        self.setting = Setting(pipeline)
+        self.service = Service(pipeline)
+        self.user_config = UserConfig(pipeline)
+        self.enterprise = Enterprise(pipeline)
+        self.session_template = SessionTemplate(pipeline)
+        self.model_service = ModelService(pipeline)
+        self.cloud = Cloud(pipeline)
+        self.edu_app = EduApp(pipeline)
+        self.utils = Utils()
+        self.vfolder = VFolder(pipeline)
         self.compute_session = ComputeSessions(self._pipeline, self.query)
 
     def __repr__(self) -> str:

@@ -14,6 +14,7 @@ __all__ = [
     "ConflictError",
     "ErrorType",
     "GraphQLError",
+    "GraphQLPermissionError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -140,6 +141,11 @@ class GraphQLError(ServerError):
     def __init__(self, message: str, *, errors: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.errors: list[Any] = errors or []
+
+
+class GraphQLPermissionError(GraphQLError, PermissionDeniedError):
+    """GraphQL refused the operation for lack of privilege ("Forbidden operation.",
+    "Insufficient privilege."): the manager answers 200 with errors where REST answers 403."""
 
 
 class ResponseError(BackendAIError):

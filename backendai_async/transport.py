@@ -13,7 +13,7 @@ import io
 import json as jsonlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -38,12 +38,16 @@ from .errors import (
 )
 from .versions import choose_api_version
 
-__all__ = ["Params", "ParseMode", "Response", "ServerInfo", "Transport", "reading"]
+__all__ = ["Body", "Params", "ParseMode", "Response", "ServerInfo", "Target", "Transport", "reading"]
 
 log = logging.getLogger("backendai_async")
 
 Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
 ParseMode = Literal["auto", "json", "text", "bytes"]
+#: A request body: bytes (replayable), or an async iterable streamed once (never retried).
+Body = bytes | AsyncIterable[bytes]
+#: An API path on the endpoint, or an absolute ``URL`` elsewhere (see ``Transport.send``).
+Target = str | URL
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -150,6 +154,7 @@ class Transport:
         self._closing = closing
         self._session = http_session
         self._owns_session = http_session is None
+        self._bare_session: aiohttp.ClientSession | None = None
         base = config.endpoint_url
         self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
         self._prefix = base.raw_path.rstrip("/")
@@ -175,12 +180,28 @@ class Transport:
             )
         return self._session
 
+    @property
+    def bare_session(self) -> aiohttp.ClientSession:
+        """The session for absolute URLs off the endpoint: the same connector (one per client),
+        but no cookie jar, so no login cookie (cookies ignore ports) ever reaches a storage
+        proxy on the endpoint's host."""
+        if self._bare_session is None:
+            self._bare_session = aiohttp.ClientSession(
+                connector=self.http_session.connector,
+                connector_owner=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._bare_session
+
     async def close(self) -> None:
-        """Wait for aborted calls of other tasks to unwind, then close the session if it is ours."""
+        """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
         self._closer = asyncio.current_task()
         if self._inflight.keys() - {self._closer}:
             self._idle = asyncio.Event()
             await self._idle.wait()
+        if self._bare_session is not None:
+            await self._bare_session.close()
         if self._owns_session and self._session is not None:
             await self._session.close()
 
@@ -236,11 +257,11 @@ class Transport:
     async def send(
         self,
         method: str,
-        path: str,
+        path: Target,
         *,
         params: Params | None = None,
         json: Any = None,
-        data: bytes | None = None,
+        data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -255,7 +276,14 @@ class Transport:
         ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
         covers negotiation, every attempt and every backoff, each up to the end of the body;
         ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
+
+        ``path`` is an API path on the endpoint, or an absolute ``yarl.URL`` for a server the
+        endpoint pointed to (a storage proxy): that is sent bare — no negotiation, no version
+        header, no routing, no authenticator, no cookies; a token in its query is the credential
+        and is masked in errors. ``data`` may be an async iterable of bytes, sent as it comes and
+        never retried (it cannot be replayed).
         """
+        _check_target(path)
         deadline = self.deadline(timeout, default_timeout)
         with _CallScope(self, signal), _unexpected_errors(method):
             request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, deadline)
@@ -266,11 +294,11 @@ class Transport:
     async def stream(
         self,
         method: str,
-        path: str,
+        path: Target,
         *,
         params: Params | None = None,
         json: Any = None,
-        data: bytes | None = None,
+        data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -281,10 +309,12 @@ class Transport:
         """Open a call whose 2xx body the caller reads as it arrives (events, downloads).
 
         ``timeout`` bounds negotiation and connecting; ``read_timeout`` each wait for data, the
-        response headers included (None: no limit). Errors before the body are raised as for
-        ``send``; wrap reads of the body in ``reading(response)``. The abort ``signal`` and the
-        client's ``close()`` apply until the block ends, and the connection is released then.
+        response headers included (None: no limit). ``path`` and ``data`` as for ``send``.
+        Errors before the body are raised as for ``send``; wrap reads of the body in
+        ``reading(response)``. The abort ``signal`` and the client's ``close()`` apply until the
+        block ends, and the connection is released then.
         """
+        _check_target(path)
         deadline = self.deadline(timeout)
         with _CallScope(self, signal):
             with _unexpected_errors(method):
@@ -369,7 +399,7 @@ class Transport:
                         f"could not open the websocket: {exc}", request_method="GET", request_url=url
                     ) from exc
             except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempt, request.retry_safe, deadline, loop.time())
+                delay = self._retry_delay(exc, attempt, request.retry_safe, True, deadline, loop.time())
                 if delay is None:
                     raise
                 attempt += 1
@@ -378,28 +408,36 @@ class Transport:
     async def _prepare(
         self,
         method: str,
-        path: str,
+        path: Target,
         params: Params | None,
         json: Any,
-        data: bytes | None,
+        data: Body | None,
         content_type: str | None,
         headers: Mapping[str, str] | None,
         retry_safe: bool | None,
         deadline: float | None,
         versioned: bool = True,
     ) -> _Request:
-        version = (self.api_version or await self._negotiate(deadline)) if versioned else None
+        bare = isinstance(path, URL)
+        version = (self.api_version or await self._negotiate(deadline)) if versioned and not bare else None
         if json is not None:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
+        if isinstance(path, URL):
+            url = path.extend_query(_query_pairs(params)) if params else path
+        else:
+            url = self._url(path, params)
+        replayable = data is None or isinstance(data, bytes)
         return _Request(
             method,
-            self._url(path, params),
+            url,
             version,
             data,
             content_type or "application/json",
             headers,
-            method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe,
+            replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe),
+            bare=bare,
+            replayable=replayable,
         )
 
     def _url(self, path: str, params: Params | None) -> URL:
@@ -411,8 +449,7 @@ class Transport:
                 self._urls.clear()
             self._urls[path] = url
         if params:
-            pairs = params.items() if isinstance(params, Mapping) else params
-            url = url.with_query(MultiDict((k, _query_value(v)) for k, v in pairs))
+            url = url.with_query(_query_pairs(params))
         return url
 
     async def _open(
@@ -437,7 +474,7 @@ class Transport:
                     timeout = aiohttp.ClientTimeout(total=remaining)
                 return await self._attempt(request, headers, timeout)
             except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempt, request.retry_safe, deadline, loop.time())
+                delay = self._retry_delay(exc, attempt, request.retry_safe, request.replayable, deadline, loop.time())
                 if delay is None:
                     raise
                 attempt += 1
@@ -449,7 +486,15 @@ class Transport:
                 await asyncio.sleep(delay)
 
     async def _authenticated_headers(self, request: _Request) -> CIMultiDict[str]:
-        headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+        if request.bare:
+            headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+            del headers["Host"]  # aiohttp sets the other server's own
+            if request.body is not None:
+                headers["Content-Type"] = request.content_type
+            if request.extra_headers:
+                headers.update(request.extra_headers)
+            return headers
+        headers = CIMultiDict(self._base_headers)
         if request.extra_headers:
             headers.update(request.extra_headers)
         date = datetime.now(timezone.utc).isoformat()
@@ -463,7 +508,7 @@ class Transport:
                 request.url.raw_path_qs,
                 self._host,
                 headers,
-                request.body,
+                request.body if isinstance(request.body, bytes) else None,
                 request.content_type,
                 request.version,
                 date,
@@ -473,14 +518,14 @@ class Transport:
         return headers
 
     def _retry_delay(
-        self, exc: BackendAIError, attempt: int, retry_safe: bool, deadline: float | None, now: float
+        self, exc: BackendAIError, attempt: int, retry_safe: bool, replayable: bool, deadline: float | None, now: float
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to raise ``exc`` now."""
         if attempt >= self.config.max_retries:
             return None
         if isinstance(exc, RequestError):
             # nothing reached the server when the connection could not be made
-            if not (retry_safe or isinstance(exc.__cause__, aiohttp.ClientConnectorError)):
+            if not (retry_safe or (replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError))):
                 return None
         elif not (retry_safe and exc.status in RETRY_STATUSES):
             return None
@@ -500,14 +545,15 @@ class Transport:
     ) -> aiohttp.ClientResponse:
         """One attempt: a 2xx response with its body unread, or the error the answer means."""
         method, url = request.method, request.url
+        session = self.bare_session if request.bare else self.http_session
         try:
-            resp = await self.http_session.request(
+            resp = await session.request(
                 method,
                 url,
                 headers=headers,
-                data=request.body
-                if request.body is None or len(request.body) < _LARGE_BODY
-                else io.BytesIO(request.body),
+                data=io.BytesIO(request.body)
+                if isinstance(request.body, bytes) and len(request.body) >= _LARGE_BODY
+                else request.body,
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
@@ -531,10 +577,12 @@ class Transport:
                 f"could not send the request: {exc}", request_method=method, request_url=_safe_url(url)
             ) from exc
         if resp.status < 300:
-            self.authenticator.on_response(resp.headers)
+            if not request.bare:
+                self.authenticator.on_response(resp.headers)
             return resp
         try:
-            self.authenticator.on_response(resp.headers)
+            if not request.bare:
+                self.authenticator.on_response(resp.headers)
             with reading(resp):
                 raw = await resp.read()
         finally:
@@ -561,17 +609,30 @@ class Transport:
 class _Request:
     """A call as the pipeline sends it, the same for every attempt."""
 
-    __slots__ = ("body", "content_type", "extra_headers", "method", "retry_safe", "url", "version")
+    __slots__ = (
+        "bare",
+        "body",
+        "content_type",
+        "extra_headers",
+        "method",
+        "replayable",
+        "retry_safe",
+        "url",
+        "version",
+    )
 
     def __init__(
         self,
         method: str,
         url: URL,
         version: str | None,
-        body: bytes | None,
+        body: Body | None,
         content_type: str,
         extra_headers: Mapping[str, str] | None,
         retry_safe: bool,
+        *,
+        bare: bool = False,
+        replayable: bool = True,
     ) -> None:
         self.method = method
         self.url = url
@@ -580,6 +641,8 @@ class _Request:
         self.content_type = content_type
         self.extra_headers = extra_headers
         self.retry_safe = retry_safe
+        self.bare = bare  # an absolute URL off the endpoint: no credentials of any kind
+        self.replayable = replayable
 
 
 class reading:
@@ -706,6 +769,16 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _check_target(path: Target) -> None:
+    if isinstance(path, URL) and not path.absolute:
+        raise ValueError(f"not an absolute URL: {_safe_url(path)}")
+
+
+def _query_pairs(params: Params) -> MultiDict[str | int | float]:
+    pairs = params.items() if isinstance(params, Mapping) else params
+    return MultiDict((k, _query_value(v)) for k, v in pairs)
 
 
 def _query_value(value: str | int | float) -> str | int | float:

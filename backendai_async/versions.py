@@ -139,6 +139,11 @@ FEATURES: dict[str, Gate] = {
     "attach-network": Gate(api="v9.20250722"),
     "session-download-post": Gate(api="v7.20230615"),  # POST download/download_single (23.09+)
     "session-status-history": Gate(manager="25.12"),
+    "vfolder-usage-mode": Gate(api="v4.20191215"),  # create() sends usage_mode and permission
+    "vfolder-hosts-group": Gate(manager="22.03"),  # list_hosts(group_id)
+    "vfolder-delete-files-post": Gate(manager="24.03.7"),  # POST /delete-files (DELETE before)
+    "paginated-lists": Gate(api="v5.20191215"),  # keypair_list/user_list/agent_list instead of keypairs/users/agents
+    "config-resource-slots": Gate(api="v4.20190601"),  # /config/resource-slots instead of /etcd/resource-slots
     # the JavaScript client's feature names
     "scaling-group": Gate(api="v4.20190601"),
     "group": Gate(api="v4.20190601"),

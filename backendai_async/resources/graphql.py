@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from ..abort import AbortSignal
-from ..errors import BadRequestError, GraphQLError
+from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError
 from .pipeline import Pipeline, supports
 
-__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "paginate"]
+__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "graphql_error", "paginate", "run_query"]
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -30,38 +30,57 @@ class GraphQLMethods:
         """Run a GraphQL document and return its ``data``.
 
         GraphQL errors raise ``GraphQLError`` (its ``errors`` hold the list, its ``data`` whatever
-        partial data came back). A query (not a mutation) is retried like a GET.
+        partial data came back); a refusal for lack of privilege raises ``GraphQLPermissionError``,
+        which is also a ``PermissionDeniedError``. A query (not a mutation) is retried like a GET.
         """
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
-        modern = supports(self._pipeline, "gql-endpoint")
-        body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
-        try:
-            answer = await self._pipeline.send(
-                "POST",
-                "/admin/gql" if modern else "/admin/graphql",
-                json=body,
-                timeout=timeout,
-                signal=signal,
-                retry_safe=not q.lstrip().startswith("mutation"),
-            )
-        except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
-            if exc.problem_type and exc.problem_type.endswith("/graphql-error"):
-                raise _graphql_error(exc.data, None, exc.status) from exc
-            raise
-        if modern or (isinstance(answer, dict) and answer.keys() <= {"data", "errors"} and "data" in answer):
-            if not isinstance(answer, dict):
-                answer = {}
-            if answer.get("errors"):
-                raise _graphql_error(answer["errors"], answer.get("data"), 200)
-            return answer.get("data")
-        return answer
+        return await run_query(self._pipeline, q, variables, timeout=timeout, signal=signal)
 
 
-def _graphql_error(errors: Any, data: Any, status: int | None) -> GraphQLError:
+async def run_query(
+    pipeline: Pipeline,
+    q: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    signal: AbortSignal | None = None,
+) -> Any:
+    """``client.query()`` for resources that hold only the pipeline."""
+    await pipeline.negotiate(timeout=timeout, signal=signal)
+    modern = supports(pipeline, "gql-endpoint")
+    body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
+    try:
+        answer = await pipeline.send(
+            "POST",
+            "/admin/gql" if modern else "/admin/graphql",
+            json=body,
+            timeout=timeout,
+            signal=signal,
+            retry_safe=not q.lstrip().startswith("mutation"),
+        )
+    except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
+        if exc.problem_type and exc.problem_type.endswith("/graphql-error"):
+            raise graphql_error(exc.data, None, exc.status) from exc
+        raise
+    if modern or (isinstance(answer, dict) and answer.keys() <= {"data", "errors"} and "data" in answer):
+        if not isinstance(answer, dict):
+            answer = {}
+        if answer.get("errors"):
+            raise graphql_error(answer["errors"], answer.get("data"), 200)
+        return answer.get("data")
+    return answer
+
+
+# how the manager words a refusal for lack of privilege (in errors, or in a mutation's `msg`)
+_REFUSALS = ("Forbidden operation", "Insufficient privilege", "no permission to execute")
+
+
+def graphql_error(errors: Any, data: Any, status: int | None) -> GraphQLError:
+    """The error for a GraphQL ``errors`` list: ``GraphQLPermissionError`` for a privilege refusal."""
     items = errors if isinstance(errors, list) else [errors]
     first = items[0] if items else {}
-    message = first.get("message") if isinstance(first, dict) else str(first)
-    return GraphQLError(str(message or "GraphQL error"), errors=items, status=status, title="GraphQL error", data=data)
+    message = str((first.get("message") if isinstance(first, dict) else first) or "GraphQL error")
+    kind = GraphQLPermissionError if message.startswith(_REFUSALS) else GraphQLError
+    return kind(message, errors=items, status=status, title="GraphQL error", data=data)
 
 
 async def paginate(

@@ -11,7 +11,7 @@ import aiohttp
 from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
-from ..transport import Params, ParseMode, ServerInfo
+from ..transport import Body, Params, ParseMode, ServerInfo, Target
 from ..versions import feature_enabled
 
 __all__ = ["Pipeline", "segment", "supports"]
@@ -32,11 +32,11 @@ class Pipeline(Protocol):
     async def send(
         self,
         method: str,
-        path: str,
+        path: Target,
         *,
         params: Params | None = None,
         json: Any = None,
-        data: bytes | None = None,
+        data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
@@ -50,11 +50,11 @@ class Pipeline(Protocol):
     def stream(
         self,
         method: str,
-        path: str,
+        path: Target,
         *,
         params: Params | None = None,
         json: Any = None,
-        data: bytes | None = None,
+        data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,

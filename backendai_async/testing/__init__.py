@@ -4,6 +4,8 @@
 ``fake_manager`` fixture. Nothing in ``backendai_async`` imports this package.
 """
 
+from .fake_admin import AdminState, FakeService
+from .fake_graphql import REFUSAL, GraphQLCall, GraphQLFailure, GraphQLScript, pages
 from .fake_manager import (
     DEFAULT_KEYPAIRS,
     DEFAULT_USERS,
@@ -14,17 +16,28 @@ from .fake_manager import (
     Keypair,
     RecordedRequest,
 )
+from .fake_vfolders import FakeFolder, TransferFault, VFolderService
 from .generations import GENERATIONS, Generation
 
 __all__ = [
     "DEFAULT_KEYPAIRS",
     "DEFAULT_USERS",
     "GENERATIONS",
+    "REFUSAL",
+    "AdminState",
     "ComputeSession",
+    "FakeFolder",
     "FakeManager",
+    "FakeService",
     "Fault",
     "Generation",
+    "GraphQLCall",
+    "GraphQLFailure",
     "GraphQLHandler",
+    "GraphQLScript",
     "Keypair",
     "RecordedRequest",
+    "TransferFault",
+    "VFolderService",
+    "pages",
 ]

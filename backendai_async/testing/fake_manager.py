@@ -29,6 +29,8 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiMapping
 from yarl import URL
 
 from ..versions import ApiVersion
+from .fake_admin import AdminState
+from .fake_graphql import GraphQLFailure
 from .generations import GENERATIONS, Generation
 
 __all__ = [
@@ -202,6 +204,7 @@ _PROBLEM_KINDS: dict[str, tuple[str, str]] = {
     "invalid-session-data": ("Invalid session data.", "session_execute_invalid-data"),
     "bgtask-not-found": ("No such background task.", "bgtask_read_not-found"),
     "entity-not-found": ("Entity not found.", "backendai_generic_not-found"),
+    "graphql-error": ("GraphQL-generated error", "api_parsing_invalid-parameters"),
 }
 
 
@@ -461,6 +464,16 @@ class FakeManager:
         self._closing = asyncio.Event()
         self._login_failures: dict[str, tuple[int, datetime]] = {}
         self._hits: dict[str, deque[datetime]] = {}
+        from .fake_vfolders import VFolderService  # it builds on this module
+
+        #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
+        self.vfolders = VFolderService(self)
+        #: the administration REST routes' state (presets, etcd, model services, …)
+        self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role)
+        from .fake_sessions import SessionAPI  # it builds on this module
+
+        #: the compute-session routes beyond create/info/destroy: execution, files, events, streams
+        self.session_api = SessionAPI(self)
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -501,6 +514,7 @@ class FakeManager:
         self._runner = runner
         host, bound_port = runner.addresses[0][:2]
         self._url = URL.build(scheme="http", host=host, port=bound_port)
+        await self.vfolders.start()
 
     async def close(self) -> None:
         """Stop listening and drop open connections (requests in flight are cut short)."""
@@ -508,6 +522,7 @@ class FakeManager:
         if runner is not None:
             self._closing.set()  # ends the faults' waits
             await runner.cleanup()
+            await self.vfolders.close()
 
     async def __aenter__(self) -> FakeManager:
         await self.start()
@@ -657,9 +672,6 @@ class FakeManager:
         gen = self.generation
         prefix = gen.session_prefix
         create_paths = (prefix, f"{prefix}/create") if prefix == "/kernel" else (prefix, f"{prefix}/_/create")
-        from .fake_sessions import SessionAPI  # imports this module
-
-        self.session_api = SessionAPI(self)
         table: list[tuple[str, str, Handler, bool]] = [
             *self.session_api.routes(create_paths),
             ("GET", "/", self._hello, False),
@@ -668,9 +680,11 @@ class FakeManager:
             *[("POST", p, self._create_session, True) for p in create_paths],
             ("GET", prefix + "/{name}", self._session_info, True),
             ("DELETE", prefix + "/{name}", self._destroy_session, True),
+            *self.admin.routes(),
         ]
         if gen.has_gql:
             table.append(("POST", "/admin/gql", self._gql, True))
+        table.extend(self.vfolders.routes())
         return [_Route(method, _compile(path), handler, auth) for method, path, handler, auth in table]
 
     def _resolve(self, method: str, path: str) -> tuple[Handler, bool, dict[str, str]]:
@@ -816,10 +830,16 @@ class FakeManager:
         return self.graphql_handler(str(body["query"]), body.get("variables"), call.access_key)
 
     def _gql(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response({"data": self._graphql_data(call)})
+        try:
+            return web.json_response({"data": self._graphql_data(call)})
+        except GraphQLFailure as failure:  # GraphQL errors keep the status 200
+            return web.json_response({"data": failure.data, "errors": failure.errors})
 
     def _graphql(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response(self._graphql_data(call))
+        try:
+            return web.json_response(self._graphql_data(call))
+        except GraphQLFailure as failure:  # the legacy endpoint answers them with a 400
+            raise _Problem(400, "graphql-error", data=failure.errors) from failure
 
     def _create_session(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         gen = self.generation

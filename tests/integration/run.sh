@@ -15,6 +15,7 @@
 #   BAI_STACK_GENERATIONS   which to start (default "26.09 22.09 19.09")
 #   BAI_STACK_PORT_BASE     first port (default 28000; a generation uses 100 ports from its base)
 #   BAI_STACK_KEEP=1        leave the servers running after the tests (stop: stack/down.sh)
+#   BAI_STACK_SCRIPT        run "$PYTHON $BAI_STACK_SCRIPT" instead of pytest (nox -s bench)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -127,6 +128,11 @@ say "stack description: $INFO"
 cd "$REPO"
 s=$SECONDS
 rc=0
-"$PYTHON" -m pytest tests/integration -m integration "$@" || rc=$?
+if [ -n "${BAI_STACK_SCRIPT:-}" ]; then   # e.g. a benchmark instead of the tests
+  say "running: $BAI_STACK_SCRIPT"
+  "$PYTHON" "$BAI_STACK_SCRIPT" || rc=$?
+else
+  "$PYTHON" -m pytest tests/integration -m integration "$@" || rc=$?
+fi
 t_tests=$((SECONDS - s))
 exit "$rc"

@@ -1,0 +1,145 @@
+"""What every JS sub-object shares: GraphQL documents built from a declaration, paging, REST calls.
+
+A resource declares a request as data: the root field, its arguments (name -> GraphQL type and
+value; ``None`` values are left out of the document), and the field list to select. ``document()``
+turns that into one deterministic text, so tests (and the FakeManager) can compare it exactly.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, ClassVar, TypedDict
+
+from ..abort import AbortSignal
+from ..errors import GraphQLError
+from ..transport import Params
+from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
+from .pipeline import Pipeline, supports
+
+__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "selection"]
+
+#: argument name -> (GraphQL type, value); a ``None`` value leaves the argument out
+Args = Mapping[str, tuple[str, Any]]
+#: the arguments of a paginated list (``paginate`` fills in the values)
+PAGE_ARGS: Args = {"limit": ("Int!", 0), "offset": ("Int!", 0)}
+
+
+class MutationResult(TypedDict, total=False):
+    """What a mutation answers: ``ok``, ``msg`` and, for some, the object it made."""
+
+    ok: bool
+    msg: str
+
+
+def selection(fields: Iterable[str]) -> str:
+    """A selection set body from a field list (entries like ``groups { id name }`` allowed)."""
+    return " ".join(fields)
+
+
+def document(root: str, args: Args, body: str | None, *, mutation: bool = False) -> tuple[str, dict[str, Any]]:
+    """``(text, variables)`` for ``root(args) { body }``: one variable per given argument.
+
+    >>> document("keypair", {"access_key": ("String!", "AK")}, "access_key")[0]
+    'query($access_key: String!) { keypair(access_key: $access_key) { access_key } }'
+    """
+    given = {name: spec for name, spec in args.items() if spec[1] is not None}
+    declared = ", ".join(f"${name}: {kind}" for name, (kind, _) in given.items())
+    passed = ", ".join(f"{name}: ${name}" for name in given)
+    head = ("mutation" if mutation else "query") + (f"({declared})" if declared else "")
+    call = root + (f"({passed})" if passed else "")
+    inner = f" {{ {body} }}" if body else ""
+    return f"{head} {{ {call}{inner} }}", {name: value for name, (_, value) in given.items()}
+
+
+class Resource:
+    """A JavaScript sub-object (``client.keypair``, ``client.user``, …): it only describes requests."""
+
+    #: field -> feature (``versions.FEATURES``) without which the server does not know the field
+    field_gates: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _supports(self, feature: str, timeout: float | None, signal: AbortSignal | None) -> bool:
+        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        return supports(self._pipeline, feature)
+
+    async def _select(self, fields: Iterable[str], timeout: float | None, signal: AbortSignal | None) -> str:
+        """The selection for ``fields``, without those the negotiated server does not know."""
+        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        gates = self.field_gates
+        return selection(f for f in fields if f not in gates or supports(self._pipeline, gates[f]))
+
+    async def _get(
+        self,
+        root: str,
+        args: Args,
+        body: str | None,
+        timeout: float | None,
+        signal: AbortSignal | None,
+    ) -> Any:
+        """Run the query ``root(args) { body }`` and return ``data[root]``."""
+        text, variables = document(root, args, body)
+        return _field(await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal), root)
+
+    async def _mutate(
+        self,
+        root: str,
+        args: Args,
+        timeout: float | None,
+        signal: AbortSignal | None,
+        body: str = "ok msg",
+    ) -> MutationResult:
+        """Run the mutation; an answer with ``ok: false`` raises ``GraphQLError`` with its ``msg``
+        (``GraphQLPermissionError`` for "no permission to execute …")."""
+        text, variables = document(root, args, body, mutation=True)
+        data = await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal)
+        result = _field(data, root)
+        if isinstance(result, dict) and result.get("ok") is False:
+            message = str(result.get("msg") or f"{root} failed")
+            raise graphql_error([{"message": message, "path": [root]}], data, 200)
+        return result  # type: ignore[no-any-return]
+
+    async def _iterate(
+        self,
+        root: str,
+        args: Args,
+        body: str,
+        page_size: int | None,
+        timeout: float | None,
+        signal: AbortSignal | None,
+    ) -> AsyncIterator[Any]:
+        """Every item of ``root``: page after page when ``page_size`` is given, else the one list."""
+        if page_size is None:
+            for item in await self._get(root, args, body, timeout, signal) or ():
+                yield item
+            return
+        text, variables = document(root, {**PAGE_ARGS, **args}, f"items {{ {body} }} total_count")
+        run = functools.partial(run_query, self._pipeline)
+        async for item in paginate(run, text, root, variables, page_size=page_size, timeout=timeout, signal=signal):
+            yield item
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        timeout: float | None = None,
+        default_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> Any:
+        return await self._pipeline.send(
+            method, path, params=params, json=json, timeout=timeout, default_timeout=default_timeout, signal=signal
+        )
+
+
+def _field(data: Any, root: str) -> Any:
+    if not isinstance(data, dict) or root not in data:
+        raise GraphQLError(f"the answer has no {root}", status=200, data=data)
+    return data[root]

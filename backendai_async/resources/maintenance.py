@@ -1,0 +1,71 @@
+"""``client.resources`` (cluster totals, usage statistics) and ``client.maintenance``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..abort import AbortSignal
+from .agents import Agent
+from .base import MutationResult, Resource
+
+__all__ = ["RECALCULATE_TIMEOUT", "RESCAN_TIMEOUT", "Maintenance", "Resources"]
+
+RESCAN_TIMEOUT = 600.0  # the JS client's values
+RECALCULATE_TIMEOUT = 60.0
+_TOTAL_FIELDS = ("id", "addr", "status", "first_contact", "cpu_cur_pct", "mem_cur_bytes", "occupied_slots",
+                 "available_slots")  # fmt: skip
+
+
+class Resources(Resource):
+    """``client.resources``."""
+
+    async def total_resource_information(
+        self, status: str = "ALIVE", *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> dict[str, Any]:
+        """Slot totals over every agent in ``status``: ``{slot: {"total", "used"}, …, "agents": {"total"}}``
+        (``mem`` also has ``used`` memory as measured; slot values are summed as numbers)."""
+        totals: dict[str, dict[str, float]] = {}
+        count = 0
+        async for agent in Agent(self._pipeline).list(status, _TOTAL_FIELDS, timeout=timeout, signal=signal):
+            count += 1
+            for key, slots in (("total", agent.get("available_slots")), ("used", agent.get("occupied_slots"))):
+                for slot, value in _slots(slots).items():
+                    entry = totals.setdefault(slot, {"total": 0.0, "used": 0.0})
+                    entry[key] += float(value)
+            cpu = totals.setdefault("cpu", {"total": 0.0, "used": 0.0})
+            cpu["percent"] = cpu.get("percent", 0.0) + float(agent.get("cpu_cur_pct") or 0)
+            mem = totals.setdefault("mem", {"total": 0.0, "used": 0.0})
+            mem["measured"] = mem.get("measured", 0.0) + float(agent.get("mem_cur_bytes") or 0)
+        return {**totals, "agents": {"total": count}}
+
+    async def user_stats(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+        """``GET /resource/stats/user/month``: the caller's usage in 15-minute buckets."""
+        return await self._send("GET", "/resource/stats/user/month", timeout=timeout, signal=signal)
+
+
+def _slots(value: Any) -> Mapping[str, Any]:
+    """A slot map from GraphQL: a JSON string (or already a mapping)."""
+    if isinstance(value, str):
+        value = json.loads(value) if value else {}
+    return value if isinstance(value, Mapping) else {}
+
+
+class Maintenance(Resource):
+    """``client.maintenance``."""
+
+    async def rescan_images(
+        self, registry: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> MutationResult:
+        """Rescan the registry (all when None); the answer's ``task_id`` names the background task."""
+        args = {"registry": ("String", registry or None)}
+        return await self._mutate(
+            "rescan_images", args, timeout if timeout is not None else RESCAN_TIMEOUT, signal, "ok msg task_id"
+        )
+
+    async def recalculate_usage(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+        """``POST /resource/recalculate-usage`` (superadmin; default deadline 60 s)."""
+        return await self._send(
+            "POST", "/resource/recalculate-usage", timeout=timeout, default_timeout=RECALCULATE_TIMEOUT, signal=signal
+        )

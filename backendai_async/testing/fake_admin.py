@@ -1,0 +1,274 @@
+"""The FakeManager's administration REST routes: resource presets, etcd config, scaling groups,
+session templates, model services, the caller's account (SSH keypair, TOTP, password), user config.
+
+State lives in ``FakeManager.admin`` (an ``AdminState``) and may be read or changed by tests.
+Superadmin-only routes answer 403 to other roles, as the manager does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+from multidict import MultiMapping
+
+__all__ = ["AdminState", "FakeService"]
+
+_PROBLEM = "https://api.backend.ai/probs/"
+
+
+class _Call(Protocol):
+    method: str
+    path: str
+    query: MultiMapping[str]
+    json: Any
+    access_key: str | None
+
+
+Route = tuple[str, str, Callable[[Any, dict[str, str]], web.StreamResponse], bool]
+
+
+def _problem(status: int, slug: str, title: str) -> web.Response:
+    body = {"type": _PROBLEM + slug, "title": title}
+    return web.json_response(body, status=status, content_type="application/problem+json")
+
+
+def _body(call: _Call) -> dict[str, Any]:
+    return call.json if isinstance(call.json, dict) else {}
+
+
+@dataclass
+class FakeService:
+    """A model service: its spec and the wanted number of sessions."""
+
+    id: str
+    name: str
+    spec: dict[str, Any]
+    desired_session_count: int
+    routes: dict[str, float] = field(default_factory=dict)  # route id -> traffic ratio
+
+
+@dataclass
+class AdminState:
+    """What the administration routes keep; ``role_of(access_key)`` tells the caller's role."""
+
+    role_of: Callable[[str], str]
+    presets: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {"name": "small", "resource_slots": {"cpu": "1", "mem": "1073741824"}, "shared_memory": None}
+        ]
+    )
+    etcd: dict[str, Any] = field(default_factory=dict)
+    announcement: dict[str, Any] = field(default_factory=lambda: {"enabled": False, "message": ""})
+    bootstrap_script: str = ""
+    dotfiles: dict[str, str] = field(default_factory=dict)
+    ssh_public_key: str | None = None
+    totp_users: set[str] = field(default_factory=set)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    services: dict[str, FakeService] = field(default_factory=dict)
+
+    def routes(self) -> list[Route]:
+        """``(method, path template, handler, needs auth)`` for the manager's route table."""
+        return [
+            ("GET", "/resource/presets", self._presets, True),
+            ("POST", "/resource/check-presets", self._check_presets, True),
+            ("GET", "/resource/stats/user/month", lambda call, p: web.json_response([]), True),
+            ("POST", "/resource/recalculate-usage", self._superadmin(lambda call, p: web.json_response({})), True),
+            *[("POST", f"/config/{verb}", self._superadmin(self._etcd), True) for verb in ("get", "set", "delete")],
+            *[("GET", path, self._slots, True) for path in ("/config/resource-slots", "/etcd/resource-slots")],
+            ("GET", "/scaling-groups", self._scaling_groups, True),
+            (
+                "GET",
+                "/scaling-groups/{name}/wsproxy-version",
+                lambda c, p: web.json_response({"wsproxy_version": "v2"}),
+                True,
+            ),
+            ("GET", "/template/session", lambda call, p: web.json_response(self.templates), True),
+            ("GET", "/manager/announcement", lambda call, p: web.json_response(self.announcement), True),
+            ("POST", "/manager/announcement", self._superadmin(self._announce), True),
+            ("GET", "/user-config/bootstrap-script", lambda call, p: web.json_response(self.bootstrap_script), True),
+            ("POST", "/user-config/bootstrap-script", self._set_bootstrap, True),
+            *[(m, "/user-config/dotfiles", self._dotfiles, True) for m in ("GET", "POST", "PATCH", "DELETE")],
+            (
+                "GET",
+                "/acl",
+                lambda call, p: web.json_response({"vfolder_host_permission_list": ["create-vfolder"]}),
+                True,
+            ),
+            *[(m, "/auth/ssh-keypair", self._ssh_keypair, True) for m in ("GET", "PATCH", "POST")],
+            *[
+                ("POST", f"/auth/{name}", self._account, True)
+                for name in ("signout", "update-full-name", "update-password")
+            ],
+            *[(m, "/totp", self._totp, True) for m in ("GET", "POST", "DELETE")],
+            ("POST", "/totp/verify", self._totp, True),
+            ("GET", "/services", self._list_services, True),
+            ("POST", "/services", self._create_service, True),
+            ("GET", "/services/{service_id}", self._service(self._service_info), True),
+            ("DELETE", "/services/{service_id}", self._service(self._delete_service), True),
+            ("POST", "/services/{service_id}/scale", self._service(self._scale), True),
+            ("POST", "/services/{service_id}/sync", self._service(lambda s, call, p: {"success": True}), True),
+            ("POST", "/services/{service_id}/token", self._service(self._token), True),
+            ("PUT", "/services/{service_id}/routings/{route_id}", self._service(self._route), True),
+            ("DELETE", "/services/{service_id}/routings/{route_id}", self._service(self._route), True),
+        ]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _superadmin(self, handler: Callable[[Any, dict[str, str]], web.StreamResponse]) -> Any:
+        def checked(call: _Call, params: dict[str, str]) -> web.StreamResponse:
+            if call.access_key is None or self.role_of(call.access_key) != "superadmin":
+                return _problem(403, "generic-forbidden", "Forbidden operation.")
+            return handler(call, params)
+
+        return checked
+
+    def _service(self, handler: Callable[[FakeService, Any, dict[str, str]], Any]) -> Any:
+        def found(call: _Call, params: dict[str, str]) -> web.StreamResponse:
+            service = self.services.get(params["service_id"])
+            if service is None:
+                return _problem(404, "object-not-found", "No such model service.")
+            return web.json_response(handler(service, call, params))
+
+        return found
+
+    # -- handlers ----------------------------------------------------------------------------
+
+    def _presets(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        return web.json_response({"presets": self.presets})
+
+    def _check_presets(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        unlimited = {"cpu": "Infinity", "mem": "Infinity"}
+        return web.json_response(
+            {
+                "keypair_limits": unlimited,
+                "keypair_using": {"cpu": "0", "mem": "0"},
+                "keypair_remaining": unlimited,
+                "group_limits": unlimited,
+                "group_using": {"cpu": "0", "mem": "0"},
+                "group_remaining": unlimited,
+                "scaling_group_remaining": unlimited,
+                "scaling_groups": {"default": {"using": {}, "remaining": unlimited}},
+                "presets": [{**preset, "allocatable": True} for preset in self.presets],
+            }
+        )
+
+    def _etcd(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        body = _body(call)
+        key, prefix = str(body.get("key", "")), bool(body.get("prefix"))
+        verb = call.path.rsplit("/", 1)[1]
+        if verb == "set":
+            self.etcd[key] = body.get("value")
+            return web.json_response({"result": "ok"})
+        matches = [k for k in self.etcd if k == key or (prefix and k.startswith(key))]
+        if verb == "delete":
+            for k in matches:
+                del self.etcd[k]
+            return web.json_response({"result": "ok"})
+        if prefix:
+            return web.json_response({"result": {k[len(key) :].lstrip("/"): self.etcd[k] for k in matches}})
+        return web.json_response({"result": self.etcd.get(key)})
+
+    def _slots(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        return web.json_response({"cpu": "count", "mem": "bytes"})
+
+    def _scaling_groups(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        if not (call.query.get("group") or call.query.get("group_id") or call.query.get("group_name")):
+            return _problem(400, "invalid-api-params", "Missing or invalid API parameters.")
+        return web.json_response({"scaling_groups": [{"name": "default"}]})
+
+    def _announce(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        body = _body(call)
+        self.announcement = {"enabled": bool(body.get("enabled")), "message": str(body.get("message", ""))}
+        return web.json_response({})
+
+    def _set_bootstrap(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        self.bootstrap_script = str(_body(call).get("script", ""))
+        return web.json_response({})
+
+    def _dotfiles(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        body = _body(call)
+        path = str(call.query.get("path") or body.get("path", ""))  # DELETE: 26.9 reads the query
+        if call.method == "GET":
+            return web.json_response([{"path": p, "data": d, "perm": "644"} for p, d in self.dotfiles.items()])
+        if call.method == "DELETE":
+            if self.dotfiles.pop(path, None) is None:
+                return _problem(404, "object-not-found", "No such dotfile.")
+            return web.json_response({})
+        if (call.method == "POST") == (path in self.dotfiles):  # create an existing one, or update a missing one
+            return _problem(409 if call.method == "POST" else 404, "generic-bad-request", "Dotfile state mismatch.")
+        self.dotfiles[path] = str(body.get("data", ""))
+        return web.json_response({})
+
+    def _ssh_keypair(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        if call.method == "GET":
+            return web.json_response({"ssh_public_key": self.ssh_public_key})
+        if call.method == "PATCH":
+            self.ssh_public_key = "ssh-rsa AAAAfake generated"
+            return web.json_response({"ssh_public_key": self.ssh_public_key, "ssh_private_key": "PRIVATE"})
+        self.ssh_public_key = str(_body(call).get("ssh_public_key"))
+        return web.json_response({})
+
+    def _account(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        body = _body(call)
+        if call.path.endswith("update-password") and body.get("new_password") != body.get("new_password2"):
+            return _problem(400, "generic-bad-request", "new password mismatch")
+        return web.json_response({})
+
+    def _totp(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        assert call.access_key is not None
+        who = call.query.get("email") or call.access_key
+        if call.method == "POST" and call.path.endswith("/verify"):
+            self.totp_users.add(who)
+        elif call.method == "POST":
+            return web.json_response({"totp_key": "FAKEKEY", "totp_uri": "otpauth://totp/fake"})
+        elif call.method == "DELETE":
+            self.totp_users.discard(who)
+        return web.json_response({"totp_activated": who in self.totp_users})
+
+    def _list_services(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        name = call.query.get("name")
+        listed = [s for s in self.services.values() if name is None or s.name == name]
+        return web.json_response(
+            [{"id": s.id, "name": s.name, "desired_session_count": s.desired_session_count} for s in listed]
+        )
+
+    def _create_service(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        body = _body(call)
+        if "service_name" not in body or "config" not in body:
+            return _problem(400, "invalid-api-params", "service_name and config are required")
+        service_id = str(uuid.uuid4())
+        count = int(body.get("replicas", body.get("desired_session_count", 1)))
+        self.services[service_id] = FakeService(service_id, str(body["service_name"]), body, count)
+        return web.json_response({"endpoint_id": service_id})
+
+    def _service_info(self, service: FakeService, call: _Call, params: dict[str, str]) -> Any:
+        routes = [{"route_id": r, "traffic_ratio": t} for r, t in service.routes.items()]
+        return {
+            "endpoint_id": service.id,
+            "name": service.name,
+            "desired_session_count": service.desired_session_count,
+            "active_routes": routes,
+        }
+
+    def _delete_service(self, service: FakeService, call: _Call, params: dict[str, str]) -> Any:
+        del self.services[service.id]
+        return {"success": True}
+
+    def _scale(self, service: FakeService, call: _Call, params: dict[str, str]) -> Any:
+        current = service.desired_session_count
+        service.desired_session_count = int(_body(call)["to"])
+        return {"current_route_count": current, "target_count": service.desired_session_count}
+
+    def _token(self, service: FakeService, call: _Call, params: dict[str, str]) -> Any:
+        return {"token": f"token-for-{service.id}"}
+
+    def _route(self, service: FakeService, call: _Call, params: dict[str, str]) -> Any:
+        if call.method == "PUT":
+            service.routes[params["route_id"]] = float(_body(call)["traffic_ratio"])
+        else:
+            service.routes.pop(params["route_id"], None)
+        return {"success": True}
