@@ -22,11 +22,15 @@ from .errors import (
     RequestTimeoutError,
     ResponseError,
     ServerError,
+    SessionAlreadyExistsError,
     UnknownError,
+    UnsupportedOperationError,
 )
+from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .resources.transfer import Download, Progress
 from .resources.vfolders import VFolder
+from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 __all__ = [
     "AbortController",
@@ -42,6 +46,8 @@ __all__ = [
     "ConflictError",
     "Download",
     "ErrorType",
+    "EventStream",
+    "ExecutionStream",
     "GraphQLError",
     "GraphQLPermissionError",
     "HMACAuthenticator",
@@ -55,9 +61,14 @@ __all__ = [
     "RequestError",
     "RequestTimeoutError",
     "ResponseError",
+    "RunResult",
     "ServerError",
+    "ServerSentEvent",
+    "SessionAlreadyExistsError",
     "SessionAuthenticator",
+    "Terminal",
     "UnknownError",
+    "UnsupportedOperationError",
     "VFolder",
     "__version__",
 ]

@@ -14,6 +14,8 @@ from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
 from .resources.account import AccountMethods
 from .resources.agents import Agent, AgentSummary, StorageProxy
+from .resources.compute_session import ComputeSessions
+from .resources.execution import ExecutionMethods
 from .resources.graphql import GraphQLMethods
 from .resources.images import ContainerImage
 from .resources.keypairs import Keypair, ProjectResourcePolicy, ResourcePolicy, UserResourcePolicy
@@ -24,9 +26,11 @@ from .resources.pipeline import supports
 from .resources.plugins import Cloud, EduApp
 from .resources.resource_presets import ResourcePreset
 from .resources.scaling_groups import ScalingGroup
+from .resources.session_files import SessionFileMethods
 from .resources.session_templates import SessionTemplate
 from .resources.sessions import SessionMethods
 from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
+from .resources.streams import StreamMethods
 from .resources.users import Domain, Group, User
 from .resources.vfolders import VFolder
 from .transport import Params, Transport
@@ -36,7 +40,15 @@ from .versions import ApiVersion, manager_version_key
 __all__ = ["Client"]
 
 
-class Client(SessionMethods, LoginMethods, GraphQLMethods, AccountMethods):
+class Client(
+    SessionMethods,
+    ExecutionMethods,
+    SessionFileMethods,
+    StreamMethods,
+    LoginMethods,
+    GraphQLMethods,
+    AccountMethods,
+):
     """An asyncio Backend.AI client; use it as ``async with Client(config) as client``.
 
     ``config`` defaults to ``ClientConfig.from_env()``. ``agent_signature`` is appended to the
@@ -102,6 +114,7 @@ class Client(SessionMethods, LoginMethods, GraphQLMethods, AccountMethods):
         self.edu_app = EduApp(pipeline)
         self.utils = Utils()
         self.vfolder = VFolder(pipeline)
+        self.compute_session = ComputeSessions(self._pipeline, self.query)
 
     def __repr__(self) -> str:
         return (

@@ -23,7 +23,9 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseError",
     "ServerError",
+    "SessionAlreadyExistsError",
     "UnknownError",
+    "UnsupportedOperationError",
     "server_error_class",
 ]
 
@@ -118,6 +120,21 @@ class InternalServerError(ServerError):
     """5xx."""
 
 
+class SessionAlreadyExistsError(BadRequestError):
+    """``session-already-exists``: a live session has the name (another image, or no reuse)."""
+
+    @property
+    def existing_session_id(self) -> str | None:
+        """The server's ``data.existingSessionId``."""
+        value = self.data.get("existingSessionId") if isinstance(self.data, dict) else None
+        return value if isinstance(value, str) else None
+
+
+class UnsupportedOperationError(ServerError):
+    """``not-implemented``: the server no longer offers the operation (e.g. restart on 26.7+:
+    status 501; older releases answered 400)."""
+
+
 class GraphQLError(ServerError):
     """GraphQL answered with ``errors``; ``errors`` is that list, ``data`` any partial data."""
 
@@ -171,8 +188,19 @@ _BY_STATUS: dict[int, type[ServerError]] = {
 }
 
 
-def server_error_class(status: int) -> type[ServerError]:
-    """The most specific ``ServerError`` subclass for an HTTP status."""
+# problem type slug (``https://api.backend.ai/probs/<slug>``) -> class, before the status table
+_BY_PROBLEM: dict[str, type[ServerError]] = {
+    "session-already-exists": SessionAlreadyExistsError,
+    "not-implemented": UnsupportedOperationError,
+}
+
+
+def server_error_class(status: int, problem_type: str | None = None) -> type[ServerError]:
+    """The most specific ``ServerError`` subclass for an HTTP status and problem type."""
+    if problem_type:
+        by_problem = _BY_PROBLEM.get(problem_type.rstrip("/").rsplit("/", 1)[-1])
+        if by_problem is not None:
+            return by_problem
     if status >= 500:
         return InternalServerError
     return _BY_STATUS.get(status, ServerError)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json as jsonlib
 import logging
 import random
@@ -16,7 +17,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Ma
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import quote
 
 import aiohttp
@@ -55,6 +56,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 _ERROR_SNIPPET = 200
 _URL_CACHE_LIMIT = 256
+_LARGE_BODY = 1024 * 1024  # bytes; aiohttp sends larger bodies from a file-like object without a warning
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
 
 
@@ -325,6 +327,84 @@ class Transport:
             finally:
                 resp.release()
 
+    @contextlib.asynccontextmanager
+    async def websocket(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        timeout: float | None = None,
+        heartbeat: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """Open a websocket on ``path``: a signed GET upgrade, re-dated and re-signed per attempt.
+
+        ``timeout`` bounds negotiation and the handshake; a refused handshake raises the
+        ``ServerError`` of its status, connection failures ``RequestError`` (retried like a GET).
+        The abort ``signal`` and the client's ``close()`` apply until the block ends; the
+        websocket is closed then.
+        """
+        with _CallScope(self, signal):
+            with _unexpected_errors("GET"):
+                deadline = self.deadline(timeout)
+                request = await self._prepare("GET", path, params, None, None, None, None, True, deadline)
+                ws = await self._open_websocket(request, deadline, heartbeat)
+            try:
+                yield ws
+            finally:
+                await ws.close()
+
+    async def _ws_connect(
+        self, url: URL, headers: CIMultiDict[str], heartbeat: float | None
+    ) -> aiohttp.ClientWebSocketResponse:
+        ws = await self.http_session.ws_connect(url, headers=headers, heartbeat=heartbeat, ssl=self.config.ssl)
+        return cast(aiohttp.ClientWebSocketResponse, ws)  # aiohttp 3.12+ types it as generic
+
+    async def _open_websocket(
+        self, request: _Request, deadline: float | None, heartbeat: float | None
+    ) -> aiohttp.ClientWebSocketResponse:
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        url = _safe_url(request.url)
+        while True:
+            headers = await self._authenticated_headers(request)
+            remaining = None if deadline is None else deadline - loop.time()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise RequestTimeoutError("the call's deadline passed", request_method="GET", request_url=url)
+                try:
+                    return await asyncio.wait_for(self._ws_connect(request.url, headers, heartbeat), remaining)
+                except asyncio.TimeoutError as exc:
+                    raise RequestTimeoutError(
+                        "the call's deadline passed before the websocket opened", request_method="GET", request_url=url
+                    ) from exc
+                except aiohttp.WSServerHandshakeError as exc:
+                    if exc.status < 400:
+                        raise ResponseError(
+                            f"the websocket handshake failed: {exc.message}",
+                            status=exc.status,
+                            request_method="GET",
+                            request_url=url,
+                        ) from exc
+                    retry_after = _retry_after(exc.headers.get("Retry-After")) if exc.headers else None
+                    raise server_error_class(exc.status)(
+                        f"the websocket handshake was refused: {exc.message}",
+                        status=exc.status,
+                        request_method="GET",
+                        request_url=url,
+                        retry_after=retry_after,
+                    ) from exc
+                except aiohttp.ClientError as exc:
+                    raise RequestError(
+                        f"could not open the websocket: {exc}", request_method="GET", request_url=url
+                    ) from exc
+            except BackendAIError as exc:
+                delay = self._retry_delay(exc, attempt, request.retry_safe, True, deadline, loop.time())
+                if delay is None:
+                    raise
+                attempt += 1
+                await asyncio.sleep(delay)
+
     async def _prepare(
         self,
         method: str,
@@ -471,7 +551,9 @@ class Transport:
                 method,
                 url,
                 headers=headers,
-                data=request.body,
+                data=io.BytesIO(request.body)
+                if isinstance(request.body, bytes) and len(request.body) >= _LARGE_BODY
+                else request.body,
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
@@ -658,11 +740,12 @@ def _server_error(resp: aiohttp.ClientResponse, raw: bytes, method: str, url: st
         or resp.reason
         or "server error"
     )
-    return server_error_class(resp.status)(
+    problem_type = _str_or_none(problem.get("type"))
+    return server_error_class(resp.status, problem_type)(
         message,
         status=resp.status,
         title=title,
-        problem_type=_str_or_none(problem.get("type")),
+        problem_type=problem_type,
         error_code=_str_or_none(problem.get("error_code")),
         data=problem.get("data"),
         request_method=method,

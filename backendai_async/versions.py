@@ -135,7 +135,10 @@ FEATURES: dict[str, Gate] = {
     "session-dependencies": Gate(api="v6.20220315"),
     "architecture": Gate(api="v6.20220315"),
     "session-priority": Gate(api="v8.20240915"),
+    "batch-timeout": Gate(api="v8.20240915", manager="24.12"),
     "attach-network": Gate(api="v9.20250722"),
+    "session-download-post": Gate(api="v7.20230615"),  # POST download/download_single (23.09+)
+    "session-status-history": Gate(manager="25.12"),
     "vfolder-usage-mode": Gate(api="v4.20191215"),  # create() sends usage_mode and permission
     "vfolder-hosts-group": Gate(manager="22.03"),  # list_hosts(group_id)
     "vfolder-delete-files-post": Gate(manager="24.03.7"),  # POST /delete-files (DELETE before)

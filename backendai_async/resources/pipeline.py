@@ -63,6 +63,16 @@ class Pipeline(Protocol):
         retry_safe: bool | None = None,
     ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
 
+    def websocket(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        timeout: float | None = None,
+        heartbeat: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]: ...
+
 
 def segment(name: str) -> str:
     """``name`` checked for use as one path segment (a session or folder name, an id)."""

@@ -1,4 +1,6 @@
-"""Compute-session lifecycle calls of the JavaScript ``Client``: create, info, destroy."""
+"""Compute-session lifecycle calls of the JavaScript ``Client``: create (also from a template), info,
+destroy, restart, rename, logs, task logs, direct access, app-service shutdown, status history and
+dependency graph. (Commit and app-service start live on ``client.compute_session``, as in JS.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from ..abort import AbortSignal
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
 
-__all__ = ["CREATE_TIMEOUT", "DESTROY_TIMEOUT", "SessionMethods", "build_create_body", "session_prefix"]
+__all__ = [
+    "CREATE_TIMEOUT",
+    "DESTROY_TIMEOUT",
+    "SessionMethods",
+    "build_create_body",
+    "generate_session_name",
+    "session_prefix",
+]
 
 CREATE_TIMEOUT = 300.0  # creation waits for the scheduler
 DESTROY_TIMEOUT = 15.0  # the JS client's value
@@ -48,16 +57,27 @@ _TOP_LEVEL: dict[str, tuple[str, str | None]] = {
     "bootstrap_script": ("bootstrap_script", "bootstrap-script"),
     "owner_access_key": ("owner_access_key", "owner-access-key"),
     "architecture": ("architecture", "architecture"),
+    "dependencies": ("dependencies", "session-dependencies"),
+    "callback_url": ("callback_url", "session-dependencies"),
+    "callbackUrl": ("callback_url", "session-dependencies"),
+    "priority": ("priority", "session-priority"),
+    "batch_timeout": ("batch_timeout", "batch-timeout"),
+    "batchTimeout": ("batch_timeout", "batch-timeout"),
     "tag": ("tag", None),
 }
-# keys under `config`: JS spelling -> wire key
-_CONFIG = {
-    "mounts": "mounts",
-    "mount_map": "mount_map",
-    "scaling_group": "scaling_group",
-    "env": "environ",
-    "environ": "environ",
-    "preopen_ports": "preopen_ports",
+# keys under `config`: JS spelling -> (wire key, feature gate or None)
+_CONFIG: dict[str, tuple[str, str | None]] = {
+    "mounts": ("mounts", None),
+    "mount_map": ("mount_map", None),
+    "mount_options": ("mount_options", "multi-container"),
+    "scaling_group": ("scaling_group", None),
+    "env": ("environ", None),
+    "environ": ("environ", None),
+    "preopen_ports": ("preopen_ports", "multi-container"),
+    "agent_list": ("agent_list", "multi-container"),
+    "attach_network": ("attach_network", "attach-network"),
+    "mount_ids": ("mount_ids", "attach-network"),
+    "mount_id_map": ("mount_id_map", "attach-network"),
 }
 _CLUSTER = {"cluster_size": "clusterSize", "cluster_mode": "clusterMode"}
 
@@ -67,23 +87,43 @@ def session_prefix(api_version: str) -> str:
     return "/session" if feature_enabled("session-prefix", api_version, None) else "/kernel"
 
 
-def build_create_body(image: str, name: str, resources: Mapping[str, Any] | None, api_version: str) -> dict[str, Any]:
+def build_create_body(
+    image: str,
+    name: str,
+    resources: Mapping[str, Any] | None,
+    api_version: str,
+    manager_version: str | None = None,
+) -> dict[str, Any]:
     """The creation body for ``api_version`` from the JS ``createIfNotExists`` arguments.
 
     ``resources`` mixes slots (``cpu``, ``mem``, ``gpu`` → ``cuda.device``, ``fgpu`` →
-    ``cuda.shares``, …), top-level options (``enqueueOnly``, ``group_name``, ``cluster_size``, …) and
-    config entries (``mounts``, ``env``, ``scaling_group``, ``shmem``, …). Unknown keys and options
-    the version does not know raise ``ValueError`` before anything is sent.
+    ``cuda.shares``, …), top-level options (``enqueueOnly``, ``group_name``, ``cluster_size``,
+    ``dependencies``, ``priority``, …) and config entries (``mounts``, ``env``, ``scaling_group``,
+    ``shmem``, …). Unknown keys and options the version does not know raise ``ValueError`` before
+    anything is sent.
     """
-
-    def gate(feature: str | None, key: str) -> None:
-        if feature is not None and not feature_enabled(feature, api_version, None):
-            raise ValueError(f"{key!r} is not supported by API {api_version}")
-
     body: dict[str, Any] = {
         ("image" if feature_enabled("image-key", api_version, None) else "lang"): image,
-        ("name" if feature_enabled("session-name-key", api_version, None) else "clientSessionToken"): name,
+        _name_key(api_version): name,
     }
+    body.update(_creation_options(resources, api_version, manager_version))
+    return body
+
+
+def _name_key(api_version: str) -> str:
+    return "name" if feature_enabled("session-name-key", api_version, None) else "clientSessionToken"
+
+
+def _creation_options(
+    resources: Mapping[str, Any] | None, api_version: str, manager_version: str | None
+) -> dict[str, Any]:
+    """Top-level options and ``config`` from the JS ``resources`` mapping."""
+
+    def gate(feature: str | None, key: str) -> None:
+        if feature is not None and not feature_enabled(feature, api_version, manager_version):
+            raise ValueError(f"{key!r} is not supported by API {api_version}")
+
+    body: dict[str, Any] = {}
     slots: dict[str, Any] = {}
     config: dict[str, Any] = {}
     for key, value in (resources or {}).items():
@@ -101,7 +141,9 @@ def build_create_body(image: str, name: str, resources: Mapping[str, Any] | None
             gate(feature, key)
             body[wire] = value
         elif key in _CONFIG:
-            config[_CONFIG[key]] = value
+            wire, feature = _CONFIG[key]
+            gate(feature, key)
+            config[wire] = value
         elif key == "shmem":
             config["resource_opts"] = {"shmem": value}
         elif key in _CLUSTER:
@@ -119,9 +161,16 @@ def build_create_body(image: str, name: str, resources: Mapping[str, Any] | None
 
 
 class SessionMethods:
-    """``create_if_not_exists``, ``get_info`` and ``destroy`` (mixed into ``Client``)."""
+    """The session lifecycle (mixed into ``Client``); ``session`` is a name or a session id."""
 
     _pipeline: Pipeline
+
+    async def _prefix(self, timeout: float | None, signal: AbortSignal | None) -> str:
+        return session_prefix(await self._pipeline.negotiate(timeout=timeout, signal=signal))
+
+    def _manager_version(self) -> str | None:
+        info = self._pipeline.server_info
+        return info.manager_version if info else None
 
     async def create_if_not_exists(
         self,
@@ -135,10 +184,14 @@ class SessionMethods:
         """Create the session ``name`` from ``image``, or return it if it already runs.
 
         Returns the server's JSON; ``created`` says whether the session is new. The default
-        deadline is ``CREATE_TIMEOUT`` (the server answers once the session has started).
+        deadline is ``CREATE_TIMEOUT`` (the server answers once the session has started). A live
+        session of that name with another image (or ``reuseIfExists: False``) raises
+        ``SessionAlreadyExistsError`` carrying ``existing_session_id``.
         """
         version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
-        body = build_create_body(image, segment(name or generate_session_name()), resources, version)
+        body = build_create_body(
+            image, segment(name or generate_session_name()), resources, version, self._manager_version()
+        )
         response = await self._pipeline.send(
             "POST",
             "/session" if feature_enabled("session-prefix", version, None) else "/kernel/create",
@@ -149,9 +202,34 @@ class SessionMethods:
             retry_safe=body.get("reuseIfExists") is not False,  # get-or-create by name repeats safely
             full_response=True,
         )
-        result: dict[str, Any] = response.body if isinstance(response.body, dict) else {}
-        result.setdefault("created", response.status == 201)  # servers before `created`: 201 new, 200 reused
-        return result
+        return _with_created(response.status, response.body)
+
+    async def create_session_from_template(
+        self,
+        template_id: str,
+        image: str | None = None,
+        session_name: str | None = None,
+        resources: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> dict[str, Any]:
+        """Create a session from a session template; ``image`` and ``resources`` override it."""
+        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        body: dict[str, Any] = {"template_id": template_id, _name_key(version): session_name or generate_session_name()}
+        if image is not None:
+            body["image" if feature_enabled("image-key", version, None) else "lang"] = image
+        body.update(_creation_options(resources, version, self._manager_version()))
+        response = await self._pipeline.send(
+            "POST",
+            f"{session_prefix(version)}/_/create-from-template",
+            json=body,
+            timeout=timeout,
+            default_timeout=CREATE_TIMEOUT,
+            signal=signal,
+            full_response=True,
+        )
+        return _with_created(response.status, response.body)
 
     async def get_info(
         self,
@@ -162,10 +240,9 @@ class SessionMethods:
         signal: AbortSignal | None = None,
     ) -> dict[str, Any]:
         """The session's information (main kernel)."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
-            f"{session_prefix(version)}/{segment(name)}",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}",
             params={"owner_access_key": owner_key} if owner_key else None,
             timeout=timeout,
             signal=signal,
@@ -178,24 +255,157 @@ class SessionMethods:
         owner_key: str | None = None,
         forced: bool = False,
         *,
+        recursive: bool = False,
         timeout: float | None = None,
         signal: AbortSignal | None = None,
     ) -> Any:
-        """Terminate the session; ``forced`` skips the graceful shutdown. Default deadline 15 s."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        """Terminate the session; ``forced`` skips the graceful shutdown, ``recursive`` also
+        destroys the sessions depending on it (then the answer is a list). Default deadline 15 s."""
         params: dict[str, str] = {}
         if owner_key:
             params["owner_access_key"] = owner_key
         if forced:
             params["forced"] = "true"
+        if recursive:
+            params["recursive"] = "true"
         return await self._pipeline.send(
             "DELETE",
-            f"{session_prefix(version)}/{segment(name)}",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}",
             params=params,
             timeout=timeout,
             default_timeout=DESTROY_TIMEOUT,
             signal=signal,
         )
+
+    async def restart(
+        self,
+        name: str,
+        owner_key: str | None = None,
+        *,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> None:
+        """Restart the session's kernels. Managers 26.7+ dropped this: ``UnsupportedOperationError``."""
+        await self._pipeline.send(
+            "PATCH",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}",
+            params={"owner_access_key": owner_key} if owner_key else None,
+            timeout=timeout,
+            signal=signal,
+        )
+
+    async def rename(
+        self, name: str, new_name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> None:
+        """Rename a running session (``name`` sent in both the query and the body, §4.0)."""
+        await self._pipeline.send(
+            "POST",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}/rename",
+            params={"name": segment(new_name)},
+            json={"name": new_name},
+            timeout=timeout,
+            signal=signal,
+        )
+
+    async def get_logs(
+        self,
+        name: str,
+        owner_key: str | None = None,
+        kernel_id: str | None = None,
+        *,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> dict[str, Any]:
+        """The container logs ``{"result": {"logs": <text>}}`` of the main kernel, or of
+        ``kernel_id`` (managers 24.03.7+; ``ValueError`` on older ones)."""
+        prefix = await self._prefix(timeout, signal)
+        params: dict[str, str] = {}
+        if owner_key:
+            params["owner_access_key"] = owner_key
+        if kernel_id:
+            if not feature_enabled("per-kernel-logs", self._pipeline.api_version or "", self._manager_version()):
+                raise ValueError("kernel_id needs a manager of 24.03.7 or newer (call get_manager_version() first)")
+            params["kernel_id"] = kernel_id
+        result: dict[str, Any] = await self._pipeline.send(
+            "GET", f"{prefix}/{segment(name)}/logs", params=params, timeout=timeout, signal=signal
+        )
+        return result
+
+    async def get_task_logs(
+        self, kernel_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> str:
+        """A batch task's log file, by the kernel id of the task."""
+        result: str = await self._pipeline.send(
+            "GET",
+            f"{await self._prefix(timeout, signal)}/_/logs",
+            params={"session_name": kernel_id},
+            timeout=timeout,
+            signal=signal,
+            parse="text",
+        )
+        return result
+
+    async def get_direct_access_info(
+        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> dict[str, Any]:
+        """SSH access of a system session (``{}`` for other sessions)."""
+        result: dict[str, Any] = await self._pipeline.send(
+            "GET",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}/direct-access-info",
+            timeout=timeout,
+            signal=signal,
+        )
+        return result
+
+    async def shutdown_service(
+        self, name: str, service_name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> None:
+        """Stop an app service (``service_name`` in both the query and the body)."""
+        await self._pipeline.send(
+            "POST",
+            f"{await self._prefix(timeout, signal)}/{segment(name)}/shutdown-service",
+            params={"service_name": service_name},
+            json={"service_name": service_name},
+            timeout=timeout,
+            signal=signal,
+        )
+
+    async def get_status_history(
+        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> Any:
+        """The session's status transitions (managers 25.12+; the ``result`` wrapper of 25.12 to 26.2 is
+        removed). ``ValueError`` on older managers."""
+        prefix = await self._prefix(timeout, signal)
+        if not feature_enabled("session-status-history", self._pipeline.api_version or "", self._manager_version()):
+            raise ValueError("status history needs a manager of 25.12 or newer (call get_manager_version() first)")
+        result = await self._pipeline.send(
+            "GET", f"{prefix}/{segment(name)}/status-history", timeout=timeout, signal=signal
+        )
+        if isinstance(result, dict) and result.keys() == {"result"}:
+            return result["result"]
+        return result
+
+    async def get_dependency_graph(
+        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
+    ) -> Any:
+        """The tree of sessions this one depends on (API v6.20220315+)."""
+        prefix = await self._prefix(timeout, signal)
+        if not feature_enabled("session-dependencies", self._pipeline.api_version or "", None):
+            raise ValueError(f"session dependencies need API v6.20220315 or newer, not {self._pipeline.api_version}")
+        return await self._pipeline.send(
+            "GET", f"{prefix}/{segment(name)}/dependency-graph", timeout=timeout, signal=signal
+        )
+
+    # the JS client's legacy names (its ``runCode`` is ``execute``; ``run_code`` here is the loop)
+    create_kernel = create_if_not_exists
+    destroy_kernel = destroy
+    refresh_kernel = restart
+
+
+def _with_created(status: int, body: Any) -> dict[str, Any]:
+    result: dict[str, Any] = body if isinstance(body, dict) else {}
+    result.setdefault("created", status == 201)  # servers before `created`: 201 new, 200 reused
+    return result
 
 
 def generate_session_name() -> str:

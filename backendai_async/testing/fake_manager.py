@@ -16,7 +16,7 @@ import json
 import re
 import uuid
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -140,6 +140,15 @@ class Fault:
         return web.Response(status=self.status or 200, body=self.body or b"", content_type=self.content_type)
 
 
+class LiveResponse(web.StreamResponse):
+    """A handler's answer that is served asynchronously once returned: ``serve(request)`` writes
+    and returns the real response (an event stream, a websocket, …)."""
+
+    def __init__(self, serve: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
+        super().__init__()
+        self.serve = serve
+
+
 @dataclass
 class _ArmedFault:
     fault: Fault
@@ -190,6 +199,11 @@ _PROBLEM_KINDS: dict[str, tuple[str, str]] = {
         "session_create_conflict",
     ),
     "rate-limit-exceeded": ("You have reached your API query rate limit.", "user_auth_rate-limited"),
+    "not-implemented": ("This operation is not implemented.", "backendai_generic_not-implemented"),
+    "deprecated": ("This API is deprecated.", "backendai_generic_deprecated"),
+    "invalid-session-data": ("Invalid session data.", "session_execute_invalid-data"),
+    "bgtask-not-found": ("No such background task.", "bgtask_read_not-found"),
+    "entity-not-found": ("Entity not found.", "backendai_generic_not-found"),
     "graphql-error": ("GraphQL-generated error", "api_parsing_invalid-parameters"),
 }
 
@@ -456,6 +470,10 @@ class FakeManager:
         self.vfolders = VFolderService(self)
         #: the administration REST routes' state (presets, etcd, model services, …)
         self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role)
+        from .fake_sessions import SessionAPI  # it builds on this module
+
+        #: the compute-session routes beyond create/info/destroy: execution, files, events, streams
+        self.session_api = SessionAPI(self)
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -602,9 +620,10 @@ class FakeManager:
         self.requests.append(record)
         self._arrived.set()
         fault = self._take_fault(request.method, request.path)
-        if fault is not None:
-            return await self._play(request, fault, record)
-        return self._respond(request, record)
+        response = await self._play(request, fault, record) if fault is not None else self._respond(request, record)
+        if isinstance(response, LiveResponse):  # streams: SSE, websockets, subprocess execution
+            return await response.serve(request)
+        return response
 
     def _respond(self, request: web.Request, record: RecordedRequest) -> web.StreamResponse:
         call = _Call(
@@ -654,6 +673,7 @@ class FakeManager:
         prefix = gen.session_prefix
         create_paths = (prefix, f"{prefix}/create") if prefix == "/kernel" else (prefix, f"{prefix}/_/create")
         table: list[tuple[str, str, Handler, bool]] = [
+            *self.session_api.routes(create_paths),
             ("GET", "/", self._hello, False),
             *[(m, p, self._auth_test, True) for m in ("GET", "POST") for p in ("/auth", "/auth/test")],
             ("POST", "/admin/graphql", self._graphql, True),

@@ -37,6 +37,11 @@ class Generation:
     auth_before_version: bool
     #: trafaret-era validation: unknown keys rejected, required query parameters (≤ 26.2)
     rejects_unknown_keys: bool
+    #: the execute body key read for the run id: ``runId`` (≤ 25.5) or ``run_id`` (25.6+)
+    run_id_key: str
+    #: where the ``/session/{id}/…`` routes read their parameters (server-contract §4.0):
+    #: ``"trafaret"`` (≤ 26.2: the body if there is one, else the query), ``"26.3"``, ``"26.4"``, ``"26.7"``
+    param_era: str
 
     def at_least(self, release: str) -> bool:
         """Whether this manager is ``release`` (e.g. ``"22.03"``) or newer."""
@@ -98,6 +103,8 @@ def _generation(key: str, manager_version: str) -> Generation:
         date_check_first=not since("26.0"),
         auth_before_version=since("26.3"),
         rejects_unknown_keys=not since("26.3"),
+        run_id_key="run_id" if since("25.6") else "runId",
+        param_era="26.7" if since("26.7") else "26.4" if since("26.4") else "26.3" if since("26.3") else "trafaret",
     )
 
 

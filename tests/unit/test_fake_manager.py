@@ -173,7 +173,7 @@ async def test_wrong_method_is_405_with_allow(start: Start, http: aiohttp.Client
     fm = await start()
     reply = await send(http, fm, "PUT", "/session/abcd")
     problem(reply, 405, "method-not-allowed")
-    assert reply.headers["Allow"] == "DELETE,GET"
+    assert reply.headers["Allow"] == "DELETE,GET,PATCH,POST"
 
 
 # -- HMAC authentication -------------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""Session events (SSE), background-task events, the terminal and streaming execute.
+
+Event query keys are the spellings every server generation reads (server-contract §4.6); 26.3+
+ignores ``sessionId`` when filtering, so the stream also filters on the client side.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+import aiohttp
+
+from ..abort import AbortSignal
+from ..errors import ResponseError
+from ..streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
+from ..transport import Params, reading
+from ..versions import feature_enabled
+from .pipeline import Pipeline, segment
+from .sessions import session_prefix
+
+__all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "StreamMethods"]
+
+BACKGROUND_TASK_FINAL_EVENTS = frozenset({"bgtask_done", "bgtask_cancelled", "bgtask_failed", "server_close"})
+
+
+class StreamMethods:
+    """``session_events``, ``background_task_events``, ``pty``, ``stream_execute`` (mixed into ``Client``)."""
+
+    _pipeline: Pipeline
+
+    def session_events(
+        self,
+        session_name: str = "*",
+        *,
+        session_id: str | None = None,
+        owner_access_key: str | None = None,
+        group: str = "*",
+        scope: Literal["*", "session", "kernel"] = "*",
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> EventStream:
+        """Lifecycle events of the sessions you can see (``session_started``, ``kernel_pulling``, …;
+        expect names you do not know). ``session_name``/``session_id`` narrow them down, checked on
+        the client too. Use as ``async with client.session_events(...) as events: async for ev in
+        events`` (entering subscribes at once); ``ev.json()`` is the data."""
+
+        def route(version: str) -> tuple[str, Params]:
+            if not feature_enabled("session-prefix", version, None):  # API v4: the kernel event stream
+                return "/stream/kernel/_/events", {"sessionId": session_name}
+            params: dict[str, str] = {"sessionName": session_name, "groupName": group, "scope": scope}
+            if session_id is not None:
+                params["sessionId"] = session_id
+            if owner_access_key is not None:
+                params["ownerAccessKey"] = owner_access_key
+            return "/events/session", params
+
+        return EventStream(
+            _sse_connect(self._pipeline, route, timeout, read_timeout),
+            accept=_session_filter(session_name, session_id),
+            signal=signal,
+        )
+
+    def background_task_events(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = None,
+        read_timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> EventStream:
+        """Progress of a background task: ``bgtask_updated`` events, then the final
+        ``bgtask_done`` / ``bgtask_failed`` / ``bgtask_cancelled`` (or ``server_close``), after which
+        the stream ends."""
+        return EventStream(
+            _sse_connect(
+                self._pipeline, lambda version: ("/events/background-task", {"task_id": task_id}), timeout, read_timeout
+            ),
+            final_events=BACKGROUND_TASK_FINAL_EVENTS,
+            signal=signal,
+        )
+
+    def pty(
+        self,
+        session: str,
+        *,
+        timeout: float | None = None,
+        heartbeat: float | None = 30.0,
+        signal: AbortSignal | None = None,
+    ) -> Terminal:
+        """The session's terminal: ``async with client.pty(name) as term``, then ``write``,
+        ``resize``, ``read``."""
+        return Terminal(
+            lambda: _websocket(self._pipeline, session, "pty", timeout=timeout, heartbeat=heartbeat, signal=signal)
+        )
+
+    def stream_execute(
+        self,
+        session: str,
+        code: str,
+        *,
+        mode: Literal["query", "batch"] = "query",
+        opts: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        signal: AbortSignal | None = None,
+    ) -> ExecutionStream:
+        """Execute over a websocket: ``async with client.stream_execute(name, code) as run: async for
+        result in run`` (``run.send_input(text)`` answers ``waiting-input``)."""
+        return ExecutionStream(
+            lambda: _websocket(self._pipeline, session, "execute", timeout=timeout, heartbeat=None, signal=signal),
+            {"mode": mode, "code": code, "options": dict(opts or {})},
+        )
+
+
+@contextlib.asynccontextmanager
+async def _websocket(
+    pipeline: Pipeline,
+    session: str,
+    kind: str,
+    *,
+    timeout: float | None,
+    heartbeat: float | None,
+    signal: AbortSignal | None,
+) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """``/stream/session/{id}/<kind>`` (``/stream/kernel/…`` on API v4)."""
+    version = await pipeline.negotiate(timeout=timeout, signal=signal)
+    path = f"/stream{session_prefix(version)}/{segment(session)}/{kind}"
+    async with pipeline.websocket(path, timeout=timeout, heartbeat=heartbeat, signal=signal) as ws:
+        yield ws
+
+
+def _session_filter(session_name: str, session_id: str | None) -> Callable[[ServerSentEvent], bool] | None:
+    if session_name == "*" and session_id is None:
+        return None
+
+    def accept(event: ServerSentEvent) -> bool:
+        try:
+            data = event.json()
+        except ValueError:
+            return False
+        if not isinstance(data, dict):
+            return False
+        if session_id is not None and data.get("sessionId") != session_id:
+            return False
+        return session_name == "*" or data.get("sessionName") == session_name
+
+    return accept
+
+
+def _sse_connect(
+    pipeline: Pipeline,
+    route: Callable[[str], tuple[str, Params]],
+    timeout: float | None,
+    read_timeout: float | None,
+) -> Callable[[str | None, AbortSignal], contextlib.AbstractAsyncContextManager[Callable[[], Awaitable[bytes]]]]:
+    """The ``connect`` of an ``EventStream``: a signed GET per connection (``route(api_version)``
+    gives the path and query), read chunk by chunk."""
+
+    @contextlib.asynccontextmanager
+    async def connect(last_event_id: str | None, signal: AbortSignal) -> AsyncIterator[Callable[[], Awaitable[bytes]]]:
+        path, params = route(await pipeline.negotiate(timeout=timeout, signal=signal))
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        async with pipeline.stream(
+            "GET", path, params=params, headers=headers, timeout=timeout, read_timeout=read_timeout, signal=signal
+        ) as resp:
+            if resp.content_type != "text/event-stream":
+                raise ResponseError(
+                    f"expected text/event-stream, got {resp.content_type}", status=resp.status, request_method="GET"
+                )
+
+            async def read() -> bytes:
+                with reading(resp):
+                    return await resp.content.readany()
+
+            yield read
+
+    return connect

@@ -1,0 +1,372 @@
+"""Streams: the server-sent-events parser, a reconnecting event stream, and the websocket
+terminal and execution streams.
+
+Nothing here builds requests: a stream receives a ``connect`` function from a resource (which goes
+through the pipeline, so each reconnection is dated and signed afresh) and only reads.
+Every stream is an async context manager whose ``close()`` is idempotent and safe from another task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, suppress
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from .abort import AbortController, AbortSignal
+from .errors import AbortError, RequestTimeoutError, ResponseError, ServerError, UnsupportedOperationError
+
+__all__ = [
+    "EventStream",
+    "ExecutionStream",
+    "SSEParser",
+    "ServerSentEvent",
+    "Terminal",
+]
+
+#: ``connect(last_event_id, signal)`` -> a context manager giving ``read()``, which returns the
+#: next chunk of the body and ``b""`` at its end
+Connect = Callable[[str | None, AbortSignal], AbstractAsyncContextManager[Callable[[], Awaitable[bytes]]]]
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    """One dispatched event: ``event`` (``"message"`` when unnamed), ``data`` (lines joined by
+    ``\\n``) and the last ``id`` seen."""
+
+    event: str
+    data: str
+    id: str | None = None
+
+    def json(self) -> Any:
+        """``data`` decoded as JSON (``ValueError`` if it is not)."""
+        return json.loads(self.data)
+
+
+class SSEParser:
+    """Incremental ``text/event-stream`` parser (the WHATWG rules): CR, LF or CRLF line ends,
+    comments, multi-line ``data``, ``id``, and ``retry`` (kept in ``retry`` as seconds)."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._started = False
+        self._event = ""
+        self._data: list[str] = []
+        self.last_event_id: str | None = None
+        self.retry: float | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events completed by ``chunk`` (an empty chunk: none)."""
+        self._buffer += chunk
+        events: list[ServerSentEvent] = []
+        while True:
+            line = self._next_line()
+            if line is None:
+                return events
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+
+    def _next_line(self) -> str | None:
+        buf = self._buffer
+        cr, lf = buf.find(b"\r"), buf.find(b"\n")
+        if cr < 0 and lf < 0:
+            return None
+        if cr >= 0 and (lf < 0 or cr < lf):
+            if cr == len(buf) - 1:
+                return None  # a CR at the end may be the first half of a CRLF
+            end, skip = cr, 2 if buf[cr + 1 : cr + 2] == b"\n" else 1
+        else:
+            end, skip = lf, 1
+        raw, self._buffer = buf[:end], buf[end + skip :]
+        text = raw.decode("utf-8", "replace")
+        if not self._started:
+            self._started = True
+            text = text.removeprefix("\ufeff")
+        return text
+
+    def _line(self, line: str) -> ServerSentEvent | None:
+        if not line:
+            return self._dispatch()
+        if line.startswith(":"):
+            return None
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            self._event = value
+        elif name == "data":
+            self._data.append(value)
+        elif name == "id" and "\0" not in value:
+            self.last_event_id = value
+        elif name == "retry" and value.isdigit():
+            self.retry = int(value) / 1000
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        event, data = self._event or "message", self._data
+        self._event, self._data = "", []
+        if not data:
+            return None
+        return ServerSentEvent(event, "\n".join(data), self.last_event_id)
+
+
+class EventStream:
+    """``async for event in stream``: server-sent events, reconnecting when the connection ends or
+    breaks (after the server's ``retry`` delay, with ``Last-Event-ID``), until ``close()``, the
+    ``signal``, or one of ``final_events`` (yielded, then the stream ends).
+
+    ``accept`` filters events on the client side. Failing to (re)connect raises the call's error
+    from the iteration. A task of its own holds the connection, so any task may iterate or close.
+    """
+
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        accept: Callable[[ServerSentEvent], bool] | None = None,
+        final_events: Collection[str] = (),
+        retry: float = 1.0,
+        signal: AbortSignal | None = None,
+    ) -> None:
+        self._connect = connect
+        self._accept = accept
+        self._final = frozenset(final_events)
+        self._retry = retry
+        self._signal = signal
+        self._aborter = AbortController()
+        self._parser = SSEParser()
+        self._events: asyncio.Queue[ServerSentEvent | None] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self._opened: asyncio.Future[None] | None = None
+        self._remove_hook: Callable[[], None] | None = None
+        self._error: BaseException | None = None
+        self._ended = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"EventStream(started={self._pump is not None}, closed={self._closed})"
+
+    async def __aenter__(self) -> EventStream:
+        await self._start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def __aiter__(self) -> AsyncIterator[ServerSentEvent]:
+        return self
+
+    async def __anext__(self) -> ServerSentEvent:
+        if self._closed and self._pump is None:
+            raise StopAsyncIteration
+        if not self._ended:
+            await self._start()
+            event = await self._events.get()
+            if event is not None:
+                return event
+            self._ended = True
+        if self._error is not None and not self._closed:
+            raise self._error
+        raise StopAsyncIteration
+
+    async def _start(self) -> None:
+        """Connect (once) in the stream's own task; raise what connecting raised."""
+        if self._pump is None:
+            if self._closed:
+                raise AbortError("the stream is closed")
+            self._opened = asyncio.get_running_loop().create_future()
+            if self._signal is not None:
+                self._remove_hook = self._signal.add_callback(self._on_signal)
+            self._pump = asyncio.ensure_future(self._run())
+        assert self._opened is not None
+        await asyncio.wait([self._opened])
+        if not self._closed and self._opened.exception() is not None:
+            await self.close()  # nothing to iterate: release the signal hook, then raise
+            self._opened.result()
+
+    async def _run(self) -> None:
+        assert self._opened is not None
+        try:
+            while not self._closed:
+                self._check_signal()
+                async with self._connect(self._parser.last_event_id, self._aborter.signal) as read:
+                    if not self._opened.done():
+                        self._opened.set_result(None)
+                    if await self._pass_on(read):
+                        return
+                await self._pause(self._parser.retry if self._parser.retry is not None else self._retry)
+        except Exception as exc:
+            self._error = exc
+            if not self._opened.done():
+                self._opened.set_exception(exc)
+        finally:
+            if not self._opened.done():
+                self._opened.set_result(None)
+            self._events.put_nowait(None)
+
+    async def _pass_on(self, read: Callable[[], Awaitable[bytes]]) -> bool:
+        """Queue the events of one connection; True after a final event."""
+        while True:
+            try:
+                chunk = await read()
+            except (ResponseError, RequestTimeoutError):
+                return False  # a broken or silent connection: reconnect
+            if not chunk:
+                return False
+            for event in self._parser.feed(chunk):
+                if self._accept is None or self._accept(event):
+                    self._events.put_nowait(event)
+                if event.event in self._final:
+                    return True
+
+    async def _pause(self, seconds: float) -> None:
+        self._wake.clear()
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _check_signal(self) -> None:
+        if self._signal is not None and self._signal.aborted:
+            raise AbortError(f"aborted: {self._signal.reason}" if self._signal.reason is not None else "aborted")
+
+    def _on_signal(self) -> None:
+        self._aborter.abort(self._signal.reason if self._signal else None)
+        self._wake.set()
+
+    async def close(self) -> None:
+        """End the stream: a waiting ``async for`` stops quietly; the connection is released."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._remove_hook is not None:
+            self._remove_hook()
+        self._wake.set()
+        pump = self._pump
+        if pump is not None and not pump.done():
+            pump.cancel()
+            await asyncio.wait([pump])
+
+
+class _WebSocketStream:
+    """Shared shape of the websocket streams: enter opens, ``close()`` closes (any task)."""
+
+    def __init__(self, connect: Callable[[], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]) -> None:
+        self._connect = connect
+        self._stack = AsyncExitStack()
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._ws is None or self._ws.closed
+
+    async def _enter(self) -> None:
+        self._ws = await self._stack.enter_async_context(self._connect())
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+        await self._stack.__aexit__(exc_type, exc, tb)  # an abort's cancellation becomes AbortError
+
+    async def close(self) -> None:
+        """Close the websocket; a pending read returns its end-of-stream value."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    def _socket(self) -> aiohttp.ClientWebSocketResponse:
+        if self._ws is None:
+            raise RuntimeError("use the stream as `async with`")
+        return self._ws
+
+    async def _receive_json(self) -> dict[str, Any] | None:
+        """The next JSON object from the server, or None once the websocket is closed."""
+        ws = self._socket()
+        while True:
+            message = await ws.receive()
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                return None
+            if message.type == aiohttp.WSMsgType.ERROR:
+                raise ResponseError(f"the websocket failed: {ws.exception()}")
+            if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                try:
+                    decoded = json.loads(message.data)
+                except ValueError as exc:
+                    raise ResponseError(f"a websocket message is not JSON: {exc}") from exc
+                if isinstance(decoded, dict):
+                    return decoded
+
+
+class Terminal(_WebSocketStream):
+    """The session's terminal (``/stream/session/{id}/pty``): ``write``, ``resize``, ``read``."""
+
+    async def __aenter__(self) -> Terminal:
+        await self._enter()
+        return self
+
+    async def write(self, data: str | bytes) -> None:
+        """Type ``data`` into the terminal."""
+        raw = data.encode() if isinstance(data, str) else data
+        await self._socket().send_str(json.dumps({"type": "stdin", "chars": base64.b64encode(raw).decode()}))
+
+    async def resize(self, rows: int, cols: int) -> None:
+        await self._socket().send_str(json.dumps({"type": "resize", "rows": rows, "cols": cols}))
+
+    async def read(self) -> bytes:
+        """The next output of the terminal; ``b""`` once it is closed."""
+        while True:
+            message = await self._receive_json()
+            if message is None:
+                return b""
+            if message.get("type") == "out":
+                return base64.b64decode(str(message.get("data", "")))
+
+
+class ExecutionStream(_WebSocketStream):
+    """Streaming execute (``/stream/session/{id}/execute``): ``async for result in stream``
+    yields result objects until a finished one; answer ``waiting-input`` with ``send_input``.
+    An ``error`` or ``server-restarting`` message raises ``ServerError``, a kernel's
+    ``not-implemented`` (the dummy agent's answer) ``UnsupportedOperationError``."""
+
+    def __init__(
+        self,
+        connect: Callable[[], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]],
+        first_message: dict[str, Any],
+    ) -> None:
+        super().__init__(connect)
+        self._first = first_message
+        self._done = False
+
+    async def __aenter__(self) -> ExecutionStream:
+        await self._enter()
+        await self._socket().send_str(json.dumps(self._first))
+        return self
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        if self._done:
+            raise StopAsyncIteration
+        result = await self._receive_json()
+        if result is None:
+            raise StopAsyncIteration
+        status = result.get("status")
+        if status in ("error", "server-restarting", "not-implemented"):
+            self._done = True
+            error = UnsupportedOperationError if status == "not-implemented" else ServerError
+            raise error(str(result.get("msg") or status), title=str(status), data=result)
+        if (isinstance(status, str) and status.endswith("finished")) or status == "exec-timeout":
+            self._done = True
+        return result
+
+    async def send_input(self, text: str) -> None:
+        """Answer a ``waiting-input`` result."""
+        await self._socket().send_str(text)
