@@ -243,7 +243,7 @@ class SessionMethods:
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
             f"{await self._prefix(timeout, signal)}/{segment(name)}",
-            params={"owner_access_key": owner_key} if owner_key else None,
+            params=_owner_params(owner_key),
             timeout=timeout,
             signal=signal,
         )
@@ -262,8 +262,7 @@ class SessionMethods:
         """Terminate the session; ``forced`` skips the graceful shutdown, ``recursive`` also
         destroys the sessions depending on it (then the answer is a list). Default deadline 15 s."""
         params: dict[str, str] = {}
-        if owner_key:
-            params["owner_access_key"] = owner_key
+        params.update(_owner_params(owner_key))
         if forced:
             params["forced"] = "true"
         if recursive:
@@ -289,7 +288,7 @@ class SessionMethods:
         await self._pipeline.send(
             "PATCH",
             f"{await self._prefix(timeout, signal)}/{segment(name)}",
-            params={"owner_access_key": owner_key} if owner_key else None,
+            params=_owner_params(owner_key),
             timeout=timeout,
             signal=signal,
         )
@@ -320,8 +319,7 @@ class SessionMethods:
         ``kernel_id`` (managers 24.03.7+; ``ValueError`` on older ones)."""
         prefix = await self._prefix(timeout, signal)
         params: dict[str, str] = {}
-        if owner_key:
-            params["owner_access_key"] = owner_key
+        params.update(_owner_params(owner_key))
         if kernel_id:
             if not feature_enabled("per-kernel-logs", self._pipeline.api_version or "", self._manager_version()):
                 raise ValueError("kernel_id needs a manager of 24.03.7 or newer (call get_manager_version() first)")
@@ -411,3 +409,10 @@ def _with_created(status: int, body: Any) -> dict[str, Any]:
 def generate_session_name() -> str:
     """A random session name, like the JS client's ``generateSessionId``."""
     return f"{secrets.token_hex(4)}-pySDK"
+
+
+def _owner_params(owner_key: str | None) -> dict[str, str]:
+    """``owner_access_key`` for an admin acting on another keypair's session."""
+    if owner_key is not None and not isinstance(owner_key, str):  # e.g. destroy(name, True)
+        raise TypeError(f"owner_key must be an access key or None, not {owner_key!r} (forced= is a keyword)")
+    return {"owner_access_key": owner_key} if owner_key else {}

@@ -118,3 +118,11 @@ async def test_unknown_image_is_not_found(fm: FakeManager, make_client: ClientFa
     client = make_client(fm)
     with pytest.raises(bai.NotFoundError):
         await client.create_if_not_exists("unknown-image", "s-two")
+
+
+async def test_owner_key_must_be_a_string(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "s-three")
+    with pytest.raises(TypeError, match="forced= is a keyword"):
+        await client.destroy("s-three", True)  # type: ignore[arg-type]
+    await client.destroy("s-three", forced=True)
