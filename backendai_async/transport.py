@@ -13,11 +13,12 @@ import io
 import json as jsonlib
 import logging
 import random
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from types import TracebackType
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import aiohttp
@@ -41,6 +42,7 @@ from .versions import choose_api_version
 __all__ = ["Body", "Params", "ParseMode", "Response", "ServerInfo", "Target", "Transport", "reading"]
 
 log = logging.getLogger("backendai_async")
+_T = TypeVar("_T")
 
 Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
 ParseMode = Literal["auto", "json", "text", "bytes"]
@@ -344,11 +346,11 @@ class Transport:
         The abort ``signal`` and the client's ``close()`` apply until the block ends; the
         websocket is closed then.
         """
+        deadline = self.deadline(timeout)
         with _CallScope(self, signal):
             with _unexpected_errors("GET"):
-                deadline = self.deadline(timeout)
                 request = await self._prepare("GET", path, params, None, None, None, None, True, deadline)
-                ws = await self._open_websocket(request, deadline, heartbeat)
+                ws = await self._attempts(request, deadline, partial(self._ws_attempt, request, heartbeat=heartbeat))
             try:
                 yield ws
             finally:
@@ -360,50 +362,35 @@ class Transport:
         ws = await self.http_session.ws_connect(url, headers=headers, heartbeat=heartbeat, ssl=self.config.ssl)
         return cast(aiohttp.ClientWebSocketResponse, ws)  # aiohttp 3.12+ types it as generic
 
-    async def _open_websocket(
-        self, request: _Request, deadline: float | None, heartbeat: float | None
+    async def _ws_attempt(
+        self, request: _Request, headers: CIMultiDict[str], remaining: float | None, *, heartbeat: float | None
     ) -> aiohttp.ClientWebSocketResponse:
-        loop = asyncio.get_running_loop()
-        attempt = 0
+        """One websocket handshake, its failures mapped like a request's."""
         url = _safe_url(request.url)
-        while True:
-            headers = await self._authenticated_headers(request)
-            remaining = None if deadline is None else deadline - loop.time()
-            try:
-                if remaining is not None and remaining <= 0:
-                    raise RequestTimeoutError("the call's deadline passed", request_method="GET", request_url=url)
-                try:
-                    return await asyncio.wait_for(self._ws_connect(request.url, headers, heartbeat), remaining)
-                except asyncio.TimeoutError as exc:
-                    raise RequestTimeoutError(
-                        "the call's deadline passed before the websocket opened", request_method="GET", request_url=url
-                    ) from exc
-                except aiohttp.WSServerHandshakeError as exc:
-                    if exc.status < 400:
-                        raise ResponseError(
-                            f"the websocket handshake failed: {exc.message}",
-                            status=exc.status,
-                            request_method="GET",
-                            request_url=url,
-                        ) from exc
-                    retry_after = _retry_after(exc.headers.get("Retry-After")) if exc.headers else None
-                    raise server_error_class(exc.status)(
-                        f"the websocket handshake was refused: {exc.message}",
-                        status=exc.status,
-                        request_method="GET",
-                        request_url=url,
-                        retry_after=retry_after,
-                    ) from exc
-                except aiohttp.ClientError as exc:
-                    raise RequestError(
-                        f"could not open the websocket: {exc}", request_method="GET", request_url=url
-                    ) from exc
-            except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempt, request.retry_safe, True, deadline, loop.time())
-                if delay is None:
-                    raise
-                attempt += 1
-                await asyncio.sleep(delay)
+        try:
+            return await asyncio.wait_for(self._ws_connect(request.url, headers, heartbeat), remaining)
+        except asyncio.TimeoutError as exc:
+            raise RequestTimeoutError(
+                "the call's deadline passed before the websocket opened", request_method="GET", request_url=url
+            ) from exc
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status < 400:
+                raise ResponseError(
+                    f"the websocket handshake failed: {exc.message}",
+                    status=exc.status,
+                    request_method="GET",
+                    request_url=url,
+                ) from exc
+            retry_after = _retry_after(exc.headers.get("Retry-After")) if exc.headers else None
+            raise server_error_class(exc.status)(
+                f"the websocket handshake was refused: {exc.message}",
+                status=exc.status,
+                request_method="GET",
+                request_url=url,
+                retry_after=retry_after,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise RequestError(f"could not open the websocket: {exc}", request_method="GET", request_url=url) from exc
 
     async def _prepare(
         self,
@@ -455,11 +442,29 @@ class Transport:
     async def _open(
         self, request: _Request, deadline: float | None, *, streaming: bool = False, read_timeout: float | None = None
     ) -> aiohttp.ClientResponse:
-        """Attempts until a 2xx response's headers arrive: dated and authenticated per attempt,
-        retried as the policy allows. The deadline covers the whole response, body included,
-        unless ``streaming``: then it covers connecting, and ``read_timeout`` each wait for data."""
+        """A 2xx response with its body unread. The deadline covers the whole response, body
+        included, unless ``streaming``: then it covers connecting, and ``read_timeout`` each wait
+        for data."""
+
+        def attempt(headers: CIMultiDict[str], remaining: float | None) -> Awaitable[aiohttp.ClientResponse]:
+            if streaming:
+                timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
+            else:
+                timeout = aiohttp.ClientTimeout(total=remaining)
+            return self._attempt(request, headers, timeout)
+
+        return await self._attempts(request, deadline, attempt)
+
+    async def _attempts(
+        self,
+        request: _Request,
+        deadline: float | None,
+        attempt: Callable[[CIMultiDict[str], float | None], Awaitable[_T]],
+    ) -> _T:
+        """THE attempt loop: each attempt dated and authenticated anew under the time left,
+        retried as the policy allows."""
         loop = asyncio.get_running_loop()
-        attempt = 0
+        attempts = 0
         while True:
             headers = await self._authenticated_headers(request)
             remaining = None if deadline is None else deadline - loop.time()
@@ -468,19 +473,15 @@ class Transport:
                     "the call's deadline passed", request_method=request.method, request_url=_safe_url(request.url)
                 )
             try:
-                if streaming:
-                    timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
-                else:
-                    timeout = aiohttp.ClientTimeout(total=remaining)
-                return await self._attempt(request, headers, timeout)
+                return await attempt(headers, remaining)
             except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempt, request.retry_safe, request.replayable, deadline, loop.time())
+                delay = self._retry_delay(exc, attempts, request.retry_safe, request.replayable, deadline, loop.time())
                 if delay is None:
                     raise
-                attempt += 1
+                attempts += 1
                 log.info(
                     "retrying %s %s in %.2fs after %s (attempt %d of %d)",
-                    request.method, request.url.path, delay, exc.status or type(exc).__name__, attempt + 1,
+                    request.method, request.url.path, delay, exc.status or type(exc).__name__, attempts + 1,
                     self.config.max_retries + 1,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
