@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import aiohttp
 
@@ -13,31 +14,62 @@ from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
 from .resources.account import AccountMethods
-from .resources.agents import Agent, AgentSummary, StorageProxy
-from .resources.compute_session import ComputeSessions
 from .resources.execution import ExecutionMethods
 from .resources.graphql import GraphQLMethods
-from .resources.images import ContainerImage
-from .resources.keypairs import Keypair, ProjectResourcePolicy, ResourcePolicy, UserResourcePolicy
 from .resources.login import LoginMethods
-from .resources.maintenance import Maintenance, Resources
-from .resources.model_services import ModelService
 from .resources.pipeline import supports
-from .resources.plugins import Cloud, EduApp
-from .resources.resource_presets import ResourcePreset
-from .resources.scaling_groups import ScalingGroup
 from .resources.session_files import SessionFileMethods
-from .resources.session_templates import SessionTemplate
 from .resources.sessions import SessionMethods
-from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
 from .resources.streams import StreamMethods
-from .resources.users import Domain, Group, User
-from .resources.vfolders import VFolder
 from .transport import Params, Transport
 from .utils import Utils
 from .versions import ApiVersion, manager_version_key
 
+if TYPE_CHECKING:
+    from .resources.agents import Agent, AgentSummary, StorageProxy
+    from .resources.compute_session import ComputeSessions
+    from .resources.images import ContainerImage
+    from .resources.keypairs import Keypair, ProjectResourcePolicy, ResourcePolicy, UserResourcePolicy
+    from .resources.maintenance import Maintenance, Resources
+    from .resources.model_services import ModelService
+    from .resources.plugins import Cloud, EduApp
+    from .resources.resource_presets import ResourcePreset
+    from .resources.scaling_groups import ScalingGroup
+    from .resources.session_templates import SessionTemplate
+    from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
+    from .resources.users import Domain, Group, User
+    from .resources.vfolders import VFolder
+
 __all__ = ["Client"]
+
+_R = TypeVar("_R")
+
+
+class _SubObject(Generic[_R]):
+    """A JS sub-object (``client.keypair``, …): its module is imported and the object built on
+    first access, then kept on the client. Importing the package stays cheap."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._attr = ""
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._attr = attr
+
+    @overload
+    def __get__(self, client: None, owner: type) -> _SubObject[_R]: ...
+
+    @overload
+    def __get__(self, client: Client, owner: type) -> _R: ...
+
+    def __get__(self, client: Client | None, owner: type) -> _SubObject[_R] | _R:
+        if client is None:
+            return self
+        cls = getattr(importlib.import_module(self._module, __package__), self._name)
+        value: _R = cls(client._pipeline)
+        client.__dict__[self._attr] = value
+        return value
 
 
 class Client(
@@ -65,6 +97,37 @@ class Client(
     ERR_TIMEOUT = ErrorType.ERR_TIMEOUT
     ERR_UNKNOWN = ErrorType.ERR_UNKNOWN
 
+    # the JavaScript client's sub-objects
+    resource_preset: _SubObject[ResourcePreset] = _SubObject(".resources.resource_presets", "ResourcePreset")
+    agent: _SubObject[Agent] = _SubObject(".resources.agents", "Agent")
+    agent_summary: _SubObject[AgentSummary] = _SubObject(".resources.agents", "AgentSummary")
+    storage_proxy: _SubObject[StorageProxy] = _SubObject(".resources.agents", "StorageProxy")
+    keypair: _SubObject[Keypair] = _SubObject(".resources.keypairs", "Keypair")
+    resource_policy: _SubObject[ResourcePolicy] = _SubObject(".resources.keypairs", "ResourcePolicy")
+    user_resource_policy: _SubObject[UserResourcePolicy] = _SubObject(".resources.keypairs", "UserResourcePolicy")
+    project_resource_policy: _SubObject[ProjectResourcePolicy] = _SubObject(
+        ".resources.keypairs", "ProjectResourcePolicy"
+    )
+    user: _SubObject[User] = _SubObject(".resources.users", "User")
+    group: _SubObject[Group] = _SubObject(".resources.users", "Group")
+    domain: _SubObject[Domain] = _SubObject(".resources.users", "Domain")
+    image: _SubObject[ContainerImage] = _SubObject(".resources.images", "ContainerImage")
+    resources: _SubObject[Resources] = _SubObject(".resources.maintenance", "Resources")
+    maintenance: _SubObject[Maintenance] = _SubObject(".resources.maintenance", "Maintenance")
+    scaling_group: _SubObject[ScalingGroup] = _SubObject(".resources.scaling_groups", "ScalingGroup")
+    registry: _SubObject[Registry] = _SubObject(".resources.settings", "Registry")
+    setting: _SubObject[Setting] = _SubObject(".resources.settings", "Setting")
+    service: _SubObject[Service] = _SubObject(".resources.settings", "Service")
+    user_config: _SubObject[UserConfig] = _SubObject(".resources.settings", "UserConfig")
+    enterprise: _SubObject[Enterprise] = _SubObject(".resources.settings", "Enterprise")
+    session_template: _SubObject[SessionTemplate] = _SubObject(".resources.session_templates", "SessionTemplate")
+    model_service: _SubObject[ModelService] = _SubObject(".resources.model_services", "ModelService")
+    cloud: _SubObject[Cloud] = _SubObject(".resources.plugins", "Cloud")
+    edu_app: _SubObject[EduApp] = _SubObject(".resources.plugins", "EduApp")
+    utils = Utils()  # stateless local helpers
+    vfolder: _SubObject[VFolder] = _SubObject(".resources.vfolders", "VFolder")
+    compute_session: _SubObject[ComputeSessions] = _SubObject(".resources.compute_session", "ComputeSessions")
+
     def __init__(
         self,
         config: ClientConfig | None = None,
@@ -86,35 +149,6 @@ class Client(
             user_agent=user_agent,
         )
         self._closed = False
-        # the JavaScript client's sub-objects
-        pipeline = self._pipeline
-        self.resource_preset = ResourcePreset(pipeline)
-        self.agent = Agent(pipeline)
-        self.agent_summary = AgentSummary(pipeline)
-        self.storage_proxy = StorageProxy(pipeline)
-        self.keypair = Keypair(pipeline)
-        self.resource_policy = ResourcePolicy(pipeline)
-        self.user_resource_policy = UserResourcePolicy(pipeline)
-        self.project_resource_policy = ProjectResourcePolicy(pipeline)
-        self.user = User(pipeline)
-        self.group = Group(pipeline)
-        self.domain = Domain(pipeline)
-        self.image = ContainerImage(pipeline)
-        self.resources = Resources(pipeline)
-        self.maintenance = Maintenance(pipeline)
-        self.scaling_group = ScalingGroup(pipeline)
-        self.registry = Registry(pipeline)
-        self.setting = Setting(pipeline)
-        self.service = Service(pipeline)
-        self.user_config = UserConfig(pipeline)
-        self.enterprise = Enterprise(pipeline)
-        self.session_template = SessionTemplate(pipeline)
-        self.model_service = ModelService(pipeline)
-        self.cloud = Cloud(pipeline)
-        self.edu_app = EduApp(pipeline)
-        self.utils = Utils()
-        self.vfolder = VFolder(pipeline)
-        self.compute_session = ComputeSessions(self._pipeline, self.query)
 
     def __repr__(self) -> str:
         return (

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from ..abort import AbortSignal
 from ..versions import ApiVersion
-from .graphql import DEFAULT_PAGE_SIZE, paginate
+from .graphql import DEFAULT_PAGE_SIZE, paginate, run_query
 from .pipeline import Pipeline, segment
 from .sessions import session_prefix
 
@@ -34,9 +35,9 @@ QueryFunction = Callable[..., Awaitable[Any]]
 class ComputeSessions:
     """The JS ``client.computeSession``. ``status`` may be a comma-joined list of statuses."""
 
-    def __init__(self, pipeline: Pipeline, query: QueryFunction) -> None:
+    def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
-        self._query = query
+        self._query: QueryFunction = partial(run_query, pipeline)
 
     def __repr__(self) -> str:
         return "ComputeSessions()"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -116,7 +115,7 @@ class ExecutionMethods:
                 if on_input is None:
                     raise ValueError("the code waits for input: pass on_input to run_code")
                 reply = on_input(result.get("options") or {})
-                step_mode, step_code = "input", await reply if inspect.isawaitable(reply) else reply
+                step_mode, step_code = "input", await reply if isinstance(reply, Awaitable) else reply
             else:  # continued
                 step_mode, step_code = "continue", ""
 

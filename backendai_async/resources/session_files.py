@@ -11,10 +11,9 @@ import asyncio
 import json as jsonlib
 import os
 import secrets
-import tarfile
 from collections.abc import AsyncIterable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import aiohttp
 
@@ -24,6 +23,9 @@ from ..transport import reading
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
 from .sessions import session_prefix
+
+if TYPE_CHECKING:
+    from tarfile import TarFile
 
 __all__ = ["MAX_UPLOAD_FILES", "MAX_UPLOAD_SIZE", "FileSource", "SessionFileMethods"]
 
@@ -207,6 +209,8 @@ async def _save_tar_part(part: aiohttp.BodyPartReader, target: Path) -> list[Pat
 
 
 def _unpack(archive: Path, target: Path) -> list[Path]:
+    import tarfile  # only when a download arrives: it costs import time
+
     root = target.resolve()
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
@@ -218,7 +222,9 @@ def _unpack(archive: Path, target: Path) -> list[Path]:
     return [root / m.name for m in members if m.isfile()]
 
 
-def _extract(tar: tarfile.TarFile, root: Path) -> None:
+def _extract(tar: TarFile, root: Path) -> None:
+    import tarfile
+
     if hasattr(tarfile, "data_filter"):
         tar.extractall(root, filter="data")
     else:  # pragma: no cover - Python without extraction filters; members were checked above
