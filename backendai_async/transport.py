@@ -475,7 +475,7 @@ class Transport:
             try:
                 return await attempt(headers, remaining)
             except BackendAIError as exc:
-                delay = self._retry_delay(exc, attempts, request.retry_safe, request.replayable, deadline, loop.time())
+                delay = self._retry_delay(exc, attempts, request, deadline, loop.time())
                 if delay is None:
                     raise
                 attempts += 1
@@ -519,16 +519,17 @@ class Transport:
         return headers
 
     def _retry_delay(
-        self, exc: BackendAIError, attempt: int, retry_safe: bool, replayable: bool, deadline: float | None, now: float
+        self, exc: BackendAIError, attempt: int, request: _Request, deadline: float | None, now: float
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to raise ``exc`` now."""
         if attempt >= self.config.max_retries:
             return None
         if isinstance(exc, RequestError):
             # nothing reached the server when the connection could not be made
-            if not (retry_safe or (replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError))):
+            unsent = request.replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError)
+            if not (request.retry_safe or unsent):
                 return None
-        elif not (retry_safe and exc.status in RETRY_STATUSES):
+        elif not (request.retry_safe and exc.status in RETRY_STATUSES):
             return None
         if exc.retry_after is not None:
             delay = exc.retry_after
