@@ -15,6 +15,8 @@ from .errors import (
     GraphQLError,
     GraphQLPermissionError,
     InternalServerError,
+    InvalidArgumentTypeError,
+    NegotiationRequiredError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -24,8 +26,11 @@ from .errors import (
     ServerError,
     SessionAlreadyExistsError,
     UnknownError,
+    UnsupportedFeatureError,
     UnsupportedOperationError,
+    UsageError,
 )
+from .options import CallOptions
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .resources.transfer import Download, Progress
@@ -40,6 +45,7 @@ __all__ = [
     "Authenticator",
     "BackendAIError",
     "BadRequestError",
+    "CallOptions",
     "Client",
     "ClientConfig",
     "ConfigError",
@@ -52,7 +58,9 @@ __all__ = [
     "GraphQLPermissionError",
     "HMACAuthenticator",
     "InternalServerError",
+    "InvalidArgumentTypeError",
     "LoginResult",
+    "NegotiationRequiredError",
     "NotFoundError",
     "PermissionDeniedError",
     "PreparedRequest",
@@ -68,7 +76,9 @@ __all__ = [
     "SessionAuthenticator",
     "Terminal",
     "UnknownError",
+    "UnsupportedFeatureError",
     "UnsupportedOperationError",
+    "UsageError",
     "VFolder",
     "__version__",
 ]

@@ -16,6 +16,8 @@ __all__ = [
     "GraphQLError",
     "GraphQLPermissionError",
     "InternalServerError",
+    "InvalidArgumentTypeError",
+    "NegotiationRequiredError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -25,7 +27,9 @@ __all__ = [
     "ServerError",
     "SessionAlreadyExistsError",
     "UnknownError",
+    "UnsupportedFeatureError",
     "UnsupportedOperationError",
+    "UsageError",
     "server_error_class",
 ]
 
@@ -39,10 +43,6 @@ class ErrorType(enum.IntEnum):
     ERR_ABORT = 3
     ERR_TIMEOUT = 4
     ERR_UNKNOWN = 99
-
-
-class ConfigError(ValueError):
-    """A configuration mistake, raised before any I/O."""
 
 
 class BackendAIError(Exception):
@@ -176,6 +176,39 @@ class UnknownError(BackendAIError):
     """Anything the pipeline could not classify."""
 
     type = ErrorType.ERR_UNKNOWN
+
+
+class UsageError(BackendAIError, ValueError):
+    """The SDK was used in a way it cannot serve; raised before anything is sent (``status`` None)."""
+
+    type = ErrorType.ERR_REQUEST
+
+
+class ConfigError(UsageError):
+    """A configuration mistake, raised before any I/O."""
+
+
+class InvalidArgumentTypeError(UsageError, TypeError):
+    """An argument of the wrong type (a signal that is not an ``AbortSignal``, a non-string name)."""
+
+
+class NegotiationRequiredError(UsageError, RuntimeError):
+    """The answer needs the server's version, which is not known yet: negotiate first
+    (``await client.get_manager_version()``)."""
+
+
+class UnsupportedFeatureError(UsageError):
+    """The negotiated server lacks a feature the call needs; nothing was sent.
+
+    ``feature`` names it, ``required`` is the API or manager version that has it, ``server`` the
+    server's version.
+    """
+
+    def __init__(self, feature: str, required: str, server: str | None, message: str | None = None) -> None:
+        super().__init__(message or f"{feature} needs {required}; the server is {server or 'unknown'}")
+        self.feature = feature
+        self.required = required
+        self.server = server
 
 
 _BY_STATUS: dict[int, type[ServerError]] = {
