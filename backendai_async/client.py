@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import aiohttp
 
-from .abort import AbortController, AbortSignal
+from .abort import AbortController
 from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
 from .errors import ConfigError, ErrorType
@@ -24,6 +24,11 @@ from .resources.streams import StreamMethods
 from .transport import Params, Transport
 from .utils import Utils
 from .versions import ApiVersion, manager_version_key
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import CallOptions
 
 if TYPE_CHECKING:
     from .resources.agents import Agent, AgentSummary, StorageProxy
@@ -201,20 +206,16 @@ class Client(
         info = self._pipeline.server_info
         return info.manager_version if info else None
 
-    async def get_server_version(
-        self, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, str | None]:
+    async def get_server_version(self, **options: Unpack[CallOptions]) -> dict[str, str | None]:
         """``GET /``: ``{"version": <advertised API version>, "manager": <release or None>}``."""
-        info = await self._pipeline.probe(timeout=timeout, signal=signal)
+        info = await self._pipeline.probe(**options)
         return {"version": info.api_version, "manager": info.manager_version}
 
-    async def get_manager_version(
-        self, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> str | None:
+    async def get_manager_version(self, **options: Unpack[CallOptions]) -> str | None:
         """Negotiate (once) and return the manager release, e.g. ``"26.9.6"``."""
         if self._pipeline.server_info is None:
-            await self._pipeline.probe(timeout=timeout, signal=signal)
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+            await self._pipeline.probe(**options)
+        await self._pipeline.negotiate(**options)
         return self.manager_version
 
     def supports(self, feature: str) -> bool:
@@ -246,17 +247,14 @@ class Client(
         params: Params | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Call any endpoint through the same pipeline (negotiation, routing, signing, errors).
 
         ``path`` is the manager path (``/func`` is added in SESSION mode), unencoded; the parsed
         body is returned (JSON, text, or bytes by Content-Type; None when empty).
         """
-        return await self._pipeline.send(
-            method.upper(), path, params=params, json=json, headers=headers, timeout=timeout, signal=signal
-        )
+        return await self._pipeline.send(method.upper(), path, params=params, json=json, headers=headers, **options)
 
 
 def _default_authenticator(config: ClientConfig) -> Authenticator:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
 from ..versions import ApiVersion
 from .graphql import DEFAULT_PAGE_SIZE, paginate, run_query
 from .pipeline import Pipeline, segment
 from .sessions import session_prefix
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["ALL_STATUSES", "DEFAULT_FIELDS", "ComputeSessions"]
 
@@ -50,15 +54,11 @@ class ComputeSessions:
         limit: int = 30,
         offset: int = 0,
         group: str = "",
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """One page: ``{"compute_session_list": {"items": [...], "total_count": n}}``."""
-        document, variables = await self._document(fields, status, access_key, group, timeout, signal)
-        result: dict[str, Any] = await self._query(
-            document, {**variables, "limit": limit, "offset": offset}, timeout=timeout, signal=signal
-        )
+        document, variables = await self._document(fields, status, access_key, group, **options)
+        result: dict[str, Any] = await self._query(document, {**variables, "limit": limit, "offset": offset}, **options)
         return result
 
     async def total_count(
@@ -66,13 +66,11 @@ class ComputeSessions:
         status: str = "RUNNING",
         access_key: str = "",
         group: str = "",
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> int:
         """How many sessions match."""
-        document, variables = await self._document((), status, access_key, group, timeout, signal)
-        data = await self._query(document, {**variables, "limit": 1, "offset": 0}, timeout=timeout, signal=signal)
+        document, variables = await self._document((), status, access_key, group, **options)
+        data = await self._query(document, {**variables, "limit": 1, "offset": 0}, **options)
         return int(data["compute_session_list"]["total_count"])
 
     async def list_all(
@@ -83,19 +81,17 @@ class ComputeSessions:
         group: str = "",
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching session, page after page: ``async for s in client.compute_session.list_all()``."""
-        document, variables = await self._document(fields, status, access_key, group, timeout, signal)
+        document, variables = await self._document(fields, status, access_key, group, **options)
         async for item in paginate(
             self._query,
             document,
             "compute_session_list",
             variables,
             page_size=page_size,
-            timeout=timeout,
-            signal=signal,
+            **options,
         ):
             yield item
 
@@ -103,14 +99,12 @@ class ComputeSessions:
         self,
         fields: Sequence[str],
         session_uuid: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``{"compute_session": {...}}`` of one session by its UUID."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         document = f"query($id: UUID!) {{ compute_session(id: $id) {{ {' '.join(_fields(fields, version))} }} }}"
-        result: dict[str, Any] = await self._query(document, {"id": session_uuid}, timeout=timeout, signal=signal)
+        result: dict[str, Any] = await self._query(document, {"id": session_uuid}, **options)
         return result
 
     async def start_service(
@@ -122,8 +116,7 @@ class ComputeSessions:
         args: Mapping[str, Any] | None = None,
         *,
         login_session_token: str | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Start an in-container app behind the app proxy: ``{"token", "wsproxy_addr"}``."""
         body: dict[str, Any] = {"app": app}
@@ -135,38 +128,32 @@ class ComputeSessions:
             body["arguments"] = jsonlib.dumps(dict(args))
         if login_session_token is not None:
             body["login_session_token"] = login_session_token
-        return await self._send("POST", session, "/start-service", json=body, timeout=timeout, signal=signal)
+        return await self._send("POST", session, "/start-service", json=body, **options)
 
     async def commit_session(
         self,
         session: str,
         filename: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Commit the session's container to an image file (a background task on the agent)."""
         params = {"filename": filename} if filename else None
-        return await self._send("POST", session, "/commit", params=params, timeout=timeout, signal=signal)
+        return await self._send("POST", session, "/commit", params=params, **options)
 
-    async def get_commit_session_status(
-        self, session: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
+    async def get_commit_session_status(self, session: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
         """``{"status": "ready" | "ongoing" | …, "kernel": <id>}`` of the latest commit."""
-        return await self._send("GET", session, "/commit", timeout=timeout, signal=signal)
+        return await self._send("GET", session, "/commit", **options)
 
     async def convert_session_to_image(
         self,
         session: str,
         new_image_name: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Build an image from the session: ``{"task_id"}`` (follow it with
         ``client.background_task_events``)."""
         body = {"image_name": new_image_name}
-        return await self._send("POST", session, "/imagify", json=body, timeout=timeout, signal=signal)
+        return await self._send("POST", session, "/imagify", json=body, **options)
 
     async def _send(
         self,
@@ -176,17 +163,15 @@ class ComputeSessions:
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         result = await self._pipeline.send(
             method,
             f"{session_prefix(version)}/{segment(session)}{suffix}",
             params=params,
             json=json,
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
         return result if isinstance(result, dict) else {}
 
@@ -196,11 +181,10 @@ class ComputeSessions:
         status: str,
         access_key: str,
         group: str,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> tuple[str, dict[str, Any]]:
         """The list query with only the filters given (old servers lack some arguments)."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         declared = ["$limit: Int!", "$offset: Int!"]
         arguments = ["limit: $limit", "offset: $offset"]
         variables: dict[str, Any] = {}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
 from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError
 from .pipeline import Pipeline, supports
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "graphql_error", "paginate", "run_query"]
 
@@ -23,9 +27,7 @@ class GraphQLMethods:
         self,
         q: str,
         variables: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Run a GraphQL document and return its ``data``.
 
@@ -33,19 +35,17 @@ class GraphQLMethods:
         partial data came back); a refusal for lack of privilege raises ``GraphQLPermissionError``,
         which is also a ``PermissionDeniedError``. A query (not a mutation) is retried like a GET.
         """
-        return await run_query(self._pipeline, q, variables, timeout=timeout, signal=signal)
+        return await run_query(self._pipeline, q, variables, **options)
 
 
 async def run_query(
     pipeline: Pipeline,
     q: str,
     variables: Mapping[str, Any] | None = None,
-    *,
-    timeout: float | None = None,
-    signal: AbortSignal | None = None,
+    **options: Unpack[CallOptions],
 ) -> Any:
     """``client.query()`` for resources that hold only the pipeline."""
-    await pipeline.negotiate(timeout=timeout, signal=signal)
+    await pipeline.negotiate(**options)
     modern = supports(pipeline, "gql-endpoint")
     body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
     try:
@@ -53,8 +53,7 @@ async def run_query(
             "POST",
             "/admin/gql" if modern else "/admin/graphql",
             json=body,
-            timeout=timeout,
-            signal=signal,
+            **options,
             retry_safe=not q.lstrip().startswith("mutation"),
         )
     except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
@@ -90,8 +89,7 @@ async def paginate(
     variables: Mapping[str, Any] | None = None,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
-    timeout: float | None = None,
-    signal: AbortSignal | None = None,
+    **options: Unpack[CallOptions],
 ) -> AsyncIterator[Any]:
     """Every item of a paginated GraphQL list (``<field>(limit:, offset:) { items total_count }``).
 
@@ -103,9 +101,7 @@ async def paginate(
         raise ValueError(f"page_size must be at least 1, not {page_size!r}")
     offset = 0
     while True:
-        data = await run_query(
-            document, {**(variables or {}), "limit": page_size, "offset": offset}, timeout=timeout, signal=signal
-        )
+        data = await run_query(document, {**(variables or {}), "limit": page_size, "offset": offset}, **options)
         page = data.get(field) if isinstance(data, dict) else None
         if not (isinstance(page, dict) and isinstance(page.get("items"), list)):
             raise GraphQLError(f"the answer has no {field}.items list", status=200, data=data)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
 from .base import Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["SessionTemplate"]
 
@@ -17,9 +21,7 @@ class SessionTemplate(Resource):
         self,
         list_all: bool = False,
         group_id: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """The caller's templates (every template with ``list_all``, admins), of ``group_id`` if given."""
         params: dict[str, str] = {}
@@ -27,4 +29,4 @@ class SessionTemplate(Resource):
             params["all"] = "true"
         if group_id:
             params["group_id"] = group_id
-        return await self._send("GET", "/template/session", params=params or None, timeout=timeout, signal=signal)
+        return await self._send("GET", "/template/session", params=params or None, **options)

@@ -15,7 +15,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from yarl import URL
@@ -32,6 +32,11 @@ from .transfer import (
     tus_upload,
     upload_source,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["DEFAULT_CONCURRENCY", "VFolder"]
 
@@ -59,8 +64,8 @@ class VFolder:
             raise ValueError("which vfolder? pass its name (client.vfolder has none of its own)")
         return f"/folders/{segment(chosen)}"
 
-    async def _gates(self, timeout: float | None, signal: AbortSignal | None) -> None:
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+    async def _gates(self, **options: Unpack[CallOptions]) -> None:
+        await self._pipeline.negotiate(**options)
 
     def _has(self, feature: str) -> bool:
         return supports(self._pipeline, feature)
@@ -72,16 +77,15 @@ class VFolder:
         *,
         params: Mapping[str, str | int | float] | None = None,
         json: Any = None,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> Any:
-        return await self._pipeline.send(method, path, params=params, json=json, timeout=timeout, signal=signal)
+        return await self._pipeline.send(method, path, params=params, json=json, **options)
 
     # ---- folders ---------------------------------------------------------------------------
 
-    async def list_allowed_types(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def list_allowed_types(self, **options: Unpack[CallOptions]) -> Any:
         """The folder types this server allows, e.g. ``["user", "group"]``."""
-        return await self._call("GET", "/folders/_/allowed_types", timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders/_/allowed_types", **options)
 
     async def create(
         self,
@@ -93,115 +97,96 @@ class VFolder:
         cloneable: bool = False,
         *,
         unmanaged_path: str | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Create a folder; ``group`` (a project id) makes a project folder. Options the server
         does not know raise ``ValueError`` unless left at their defaults."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         body: dict[str, Any] = {"name": name}
         if host:
             body["host"] = host
         if unmanaged_path:
             body["unmanaged_path"] = unmanaged_path
-        options = (
+        gated = (
             ("group", group, "", "group-folder"),
             ("usage_mode", usage_mode, "general", "vfolder-usage-mode"),
             ("permission", permission, "rw", "vfolder-usage-mode"),
             ("cloneable", cloneable, False, "storage-proxy"),
         )
-        for key, value, default, feature in options:
+        for key, value, default, feature in gated:
             if self._has(feature):
                 if value != "":
                     body[key] = value
             elif value != default:
                 raise ValueError(f"{key!r} is not supported by API {self._pipeline.api_version}")
-        return await self._call("POST", "/folders", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders", json=body, **options)
 
     async def clone(
         self,
         input: Mapping[str, Any],
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Clone a cloneable folder; ``input`` holds ``target_name``, ``target_host``,
         ``usage_mode``, ``permission``, ``cloneable``."""
-        return await self._call("POST", self._folder(name) + "/clone", json=dict(input), timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/clone", json=dict(input), **options)
 
     async def update_folder(
         self,
         input: Mapping[str, Any],
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Change ``cloneable`` and/or ``permission``."""
         path = self._folder(name) + "/update-options"
-        return await self._call("POST", path, json=dict(input), timeout=timeout, signal=signal)
+        return await self._call("POST", path, json=dict(input), **options)
 
-    async def list_hosts(
-        self, group_id: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def list_hosts(self, group_id: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """The usable hosts (``default``, ``allowed``, ``volume_info``); ``group_id`` from 22.03."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         params = {"group_id": group_id} if group_id and self._has("vfolder-hosts-group") else None
-        return await self._call("GET", "/folders/_/hosts", params=params, timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders/_/hosts", params=params, **options)
 
-    async def list_all_hosts(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def list_all_hosts(self, **options: Unpack[CallOptions]) -> Any:
         """Every host (superadmin)."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         path = "/folders/_/all-hosts" if self._has("storage-proxy") else "/folders/_/all_hosts"
-        return await self._call("GET", path, timeout=timeout, signal=signal)
+        return await self._call("GET", path, **options)
 
-    async def info(
-        self, name: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
-        return await self._call("GET", self._folder(name), timeout=timeout, signal=signal)
+    async def info(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        return await self._call("GET", self._folder(name), **options)
 
-    async def rename(
-        self, new_name: str, name: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def rename(self, new_name: str, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Rename the folder (JS renames ``this.name`` only; here ``name`` works too)."""
         path = self._folder(name) + "/rename"
-        return await self._call("POST", path, json={"new_name": new_name}, timeout=timeout, signal=signal)
+        return await self._call("POST", path, json={"new_name": new_name}, **options)
 
-    async def delete(
-        self, name: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def delete(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Delete by name (newer servers move it to the trash bin)."""
-        return await self._call("DELETE", self._folder(name), timeout=timeout, signal=signal)
+        return await self._call("DELETE", self._folder(name), **options)
 
-    async def delete_by_id(self, id: str, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def delete_by_id(self, id: str, **options: Unpack[CallOptions]) -> Any:
         """Delete by folder id."""
-        return await self._call("DELETE", "/folders", json={"id": id}, timeout=timeout, signal=signal)
+        return await self._call("DELETE", "/folders", json={"id": id}, **options)
 
-    async def restore_from_trash_bin(
-        self, vfolder_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def restore_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
         """Bring a deleted folder back (24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._call("POST", "/folders/restore-from-trash-bin", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/restore-from-trash-bin", json=body, **options)
 
-    async def delete_from_trash_bin(
-        self, vfolder_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def delete_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
         """Delete a trashed folder forever: its files go (24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._call("POST", "/folders/delete-from-trash-bin", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/delete-from-trash-bin", json=body, **options)
 
-    async def purge(self, vfolder_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def purge(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
         """Remove a deleted folder's record too (admins; 24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._call("POST", "/folders/purge", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/purge", json=body, **options)
 
-    async def leave_invited(
-        self, name: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def leave_invited(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Leave a folder shared with you."""
-        return await self._call("POST", self._folder(name) + "/leave", timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/leave", **options)
 
     # ---- invitations and sharing ----------------------------------------------------------
 
@@ -210,86 +195,68 @@ class VFolder:
         perm: str,
         emails: Sequence[str],
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         body = {"perm": perm, "user_ids": builtins.list(emails)}
-        return await self._call("POST", self._folder(name) + "/invite", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/invite", json=body, **options)
 
-    async def invitations(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def invitations(self, **options: Unpack[CallOptions]) -> Any:
         """Invitations sent to you."""
-        return await self._call("GET", "/folders/invitations/list", timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders/invitations/list", **options)
 
-    async def accept_invitation(
-        self, inv_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def accept_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
         body = {"inv_id": inv_id}
-        return await self._call("POST", "/folders/invitations/accept", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/invitations/accept", json=body, **options)
 
-    async def delete_invitation(
-        self, inv_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def delete_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
         body = {"inv_id": inv_id}
-        return await self._call("DELETE", "/folders/invitations/delete", json=body, timeout=timeout, signal=signal)
+        return await self._call("DELETE", "/folders/invitations/delete", json=body, **options)
 
-    async def list_invitees(
-        self, vfolder_id: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def list_invitees(self, vfolder_id: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Users a folder of yours is shared with (all your folders without ``vfolder_id``)."""
         params = {"vfolder_id": vfolder_id} if vfolder_id else None
-        return await self._call("GET", "/folders/_/shared", params=params, timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders/_/shared", params=params, **options)
 
-    async def modify_invitee_permission(
-        self, input: Mapping[str, Any], *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def modify_invitee_permission(self, input: Mapping[str, Any], **options: Unpack[CallOptions]) -> Any:
         """``input``: ``{"perm", "user", "vfolder"}``."""
-        return await self._call("POST", "/folders/_/shared", json=dict(input), timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/_/shared", json=dict(input), **options)
 
     async def share(
         self,
         permission: str,
         emails: Sequence[str],
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Share a project folder with users of the project."""
         body = {"permission": permission, "emails": builtins.list(emails)}
-        return await self._call("POST", self._folder(name) + "/share", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/share", json=body, **options)
 
     async def unshare(
         self,
         emails: Sequence[str],
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         body = {"emails": builtins.list(emails)}
-        return await self._call("DELETE", self._folder(name) + "/unshare", json=body, timeout=timeout, signal=signal)
+        return await self._call("DELETE", self._folder(name) + "/unshare", json=body, **options)
 
     # ---- quota ----------------------------------------------------------------------------
 
-    async def get_quota(
-        self, host: str, vfolder_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def get_quota(self, host: str, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
         params = {"folder_host": host, "id": vfolder_id}
-        return await self._call("GET", "/folders/_/quota", params=params, timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders/_/quota", params=params, **options)
 
     async def set_quota(
         self,
         host: str,
         vfolder_id: str,
         quota: int,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Set the quota in bytes."""
         body = {"folder_host": host, "id": vfolder_id, "input": {"size_bytes": quota}}
-        return await self._call("POST", "/folders/_/quota", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", "/folders/_/quota", json=body, **options)
 
     # ---- files ----------------------------------------------------------------------------
 
@@ -297,14 +264,10 @@ class VFolder:
         self,
         path: str = "",
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """The entries of a directory (``items``: name, type, size, mode, created, modified)."""
-        return await self._call(
-            "GET", self._folder(name) + "/files", params={"path": path}, timeout=timeout, signal=signal
-        )
+        return await self._call("GET", self._folder(name) + "/files", params={"path": path}, **options)
 
     async def mkdir(
         self,
@@ -312,13 +275,11 @@ class VFolder:
         name: str | None = None,
         parents: bool | None = None,
         exist_ok: bool | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Create a directory (several at once on servers that take a list); ``parents`` and
         ``exist_ok`` need API v6."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         body: dict[str, Any] = {"path": path if isinstance(path, str) else builtins.list(path)}
         for key, value in (("parents", parents), ("exist_ok", exist_ok)):
             if value is None:
@@ -326,7 +287,7 @@ class VFolder:
             if not self._has("storage-proxy"):
                 raise ValueError(f"{key!r} is not supported by API {self._pipeline.api_version}")
             body[key] = value
-        return await self._call("POST", self._folder(name) + "/mkdir", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/mkdir", json=body, **options)
 
     async def rename_file(
         self,
@@ -334,47 +295,41 @@ class VFolder:
         new_name: str,
         name: str | None = None,
         is_dir: bool = False,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Rename a file or directory inside the folder (``new_name`` is a name, not a path)."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         body: dict[str, Any] = {"target_path": target_path, "new_name": new_name}
         if self._has("storage-proxy"):
             body["is_dir"] = is_dir
             path = self._folder(name) + "/rename-file"
         else:
             path = self._folder(name) + "/rename_file"
-        return await self._call("POST", path, json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", path, json=body, **options)
 
     async def move_file(
         self,
         src: str,
         dst: str,
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Move a file or directory inside the folder (API v6.20200815+)."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         if not self._has("storage-proxy"):
             raise ValueError(f"move_file is not supported by API {self._pipeline.api_version}")
         body = {"src": src, "dst": dst}
-        return await self._call("POST", self._folder(name) + "/move-file", json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + "/move-file", json=body, **options)
 
     async def delete_files(
         self,
         files: Sequence[str],
         recursive: bool = False,
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Delete files; directories need ``recursive``."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         body = {"files": builtins.list(files), "recursive": recursive}
         if not self._has("storage-proxy"):
             method, path = "DELETE", "/delete_files"
@@ -382,7 +337,7 @@ class VFolder:
             method, path = "POST", "/delete-files"
         else:
             method, path = "DELETE", "/delete-files"
-        return await self._call(method, self._folder(name) + path, json=body, timeout=timeout, signal=signal)
+        return await self._call(method, self._folder(name) + path, json=body, **options)
 
     # ---- upload ---------------------------------------------------------------------------
 
@@ -391,26 +346,18 @@ class VFolder:
         path: str,
         size: int,
         name: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> str:
         """A tus upload URL (with its token) for ``size`` bytes at ``path`` in the folder."""
-        return str(await self._upload_url(path, size, name, timeout=timeout, signal=signal))
+        return str(await self._upload_url(path, size, name, **options))
 
-    async def _upload_url(
-        self, path: str, size: int, name: str | None, *, timeout: float | None, signal: AbortSignal | None
-    ) -> URL:
-        await self._gates(timeout, signal)
+    async def _upload_url(self, path: str, size: int, name: str | None, **options: Unpack[CallOptions]) -> URL:
+        await self._gates(**options)
         body = {"path": path, "size": size}
         if self._has("storage-proxy"):
-            answer = await self._call(
-                "POST", self._folder(name) + "/request-upload", json=body, timeout=timeout, signal=signal
-            )
+            answer = await self._call("POST", self._folder(name) + "/request-upload", json=body, **options)
             return URL(answer["url"]).update_query(token=answer["token"])
-        answer = await self._call(
-            "POST", self._folder(name) + "/create_upload_session", json=body, timeout=timeout, signal=signal
-        )
+        answer = await self._call("POST", self._folder(name) + "/create_upload_session", json=body, **options)
         return self._endpoint_url(f"/folders/_/tus/upload/{segment(answer['token'])}")
 
     def _endpoint_url(self, path: str) -> URL:
@@ -427,15 +374,14 @@ class VFolder:
         size: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Progress | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
         """Upload a local file, bytes, or an async iterable of bytes (give its ``size``) to
         ``path`` in the folder, by tus in PATCHes of ``chunk_size`` bytes, resuming after a
         dropped connection. ``progress(path, done, total)`` follows the bytes; ``timeout``
         bounds connecting and each wait, not the whole transfer (abort with ``signal``)."""
         prepared = upload_source(source, size)
-        url = await self._upload_url(path, prepared.size, name, timeout=timeout, signal=signal)
+        url = await self._upload_url(path, prepared.size, name, **options)
         await tus_upload(
             self._pipeline,
             url,
@@ -443,8 +389,7 @@ class VFolder:
             label=path,
             chunk_size=chunk_size,
             progress=progress,
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
 
     async def upload_tree(
@@ -456,8 +401,7 @@ class VFolder:
         concurrency: int = DEFAULT_CONCURRENCY,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Progress | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> builtins.list[str]:
         """Upload a local directory tree under ``path`` in the folder, layout kept, directories
         (empty ones too) created, up to ``concurrency`` files at a time. Returns the uploaded
@@ -466,7 +410,7 @@ class VFolder:
             raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
         loop = asyncio.get_running_loop()
         dirs, files = await loop.run_in_executor(None, _scan_tree, Path(local_dir), path)
-        await self._make_dirs(dirs, name, timeout=timeout, signal=signal)
+        await self._make_dirs(dirs, name, **options)
         queue = iter(files)
 
         async def worker() -> None:
@@ -477,20 +421,17 @@ class VFolder:
                     name,
                     chunk_size=chunk_size,
                     progress=progress,
-                    timeout=timeout,
-                    signal=signal,
+                    **options,
                 )
 
         await _run_all([worker() for _ in range(min(concurrency, len(files)))])
         return [remote for _, remote in files]
 
-    async def _make_dirs(
-        self, dirs: Sequence[str], name: str | None, *, timeout: float | None, signal: AbortSignal | None
-    ) -> None:
-        await self._gates(timeout, signal)
+    async def _make_dirs(self, dirs: Sequence[str], name: str | None, **options: Unpack[CallOptions]) -> None:
+        await self._gates(**options)
         if self._has("storage-proxy"):
             for leaf in dirs:
-                await self.mkdir(leaf, name, parents=True, exist_ok=True, timeout=timeout, signal=signal)
+                await self.mkdir(leaf, name, parents=True, exist_ok=True, **options)
             return
         done: set[str] = set()  # old servers: one level at a time, parents first
         for leaf in dirs:
@@ -499,7 +440,7 @@ class VFolder:
                 step = "/".join(parts[:depth])
                 if step not in done:
                     done.add(step)
-                    await self.mkdir(step, name, timeout=timeout, signal=signal)
+                    await self.mkdir(step, name, **options)
 
     # ---- download -------------------------------------------------------------------------
 
@@ -508,31 +449,25 @@ class VFolder:
         file: str,
         name: str | None = None,
         archive: bool = False,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """``{"token", "url"}`` for a download (``token`` only before the storage proxy)."""
-        await self._gates(timeout, signal)
+        await self._gates(**options)
         suffix = "/request-download" if self._has("storage-proxy") else "/request_download"
         body = {"file": file, "archive": archive}
-        return await self._call("POST", self._folder(name) + suffix, json=body, timeout=timeout, signal=signal)
+        return await self._call("POST", self._folder(name) + suffix, json=body, **options)
 
     def get_download_url_with_token(self, token: str) -> str:
         """The manager's token download URL (servers before the storage proxy)."""
         return str(self._endpoint_url("/folders/_/download_with_token").update_query(token=token))
 
-    def download_with_token(
-        self, token: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Download:
+    def download_with_token(self, token: str, **options: Unpack[CallOptions]) -> Download:
         """Stream a token download from the manager (servers before the storage proxy)."""
 
         async def locate(abort: AbortSignal) -> _Located:
             return "/folders/_/download_with_token", {"token": token}
 
-        return self._download(
-            locate, label="(token)", archive=False, offset=0, progress=None, timeout=timeout, signal=signal
-        )
+        return self._download(locate, label="(token)", archive=False, offset=0, progress=None, **options)
 
     def download(
         self,
@@ -543,16 +478,16 @@ class VFolder:
         *,
         offset: int = 0,
         progress: Progress | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Download:
         """Stream ``file`` (a directory as a zip with ``archive``), from byte ``offset``:
         ``async with client.vfolder.download(path, name) as stream: async for piece in stream``.
         A dropped connection resumes with ``Range`` (not for archives)."""
         folder = self._folder(name)
+        timeout = options.get("timeout")
 
         async def locate(abort: AbortSignal) -> _Located:
-            await self._gates(timeout, abort)
+            await self._gates(timeout=timeout, signal=abort)
             flags = {"archive": _flag(archive)}
             if not self._has("storage-proxy"):
                 return folder + "/download_single", {"file": file, **flags}
@@ -562,9 +497,7 @@ class VFolder:
                 query["no_cache"] = "true"
             return URL(answer["url"]).update_query(query), {}
 
-        return self._download(
-            locate, label=file, archive=archive, offset=offset, progress=progress, timeout=timeout, signal=signal
-        )
+        return self._download(locate, label=file, archive=archive, offset=offset, progress=progress, **options)
 
     def _download(
         self,
@@ -574,11 +507,11 @@ class VFolder:
         archive: bool,
         offset: int,
         progress: Progress | None,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> Download:
         """A ``Download`` that finds its URL on first use (token requests count as part of it)."""
         pipeline = self._pipeline
+        timeout = options.get("timeout")
         located: _Located | None = None
 
         @contextlib.asynccontextmanager
@@ -600,7 +533,7 @@ class VFolder:
             offset=offset,
             ranged=not archive,
             max_retries=pipeline.config.max_retries,
-            signal=signal,
+            signal=options.get("signal"),
             progress=progress,
         )
 
@@ -613,16 +546,13 @@ class VFolder:
         *,
         resume: bool = True,
         progress: Progress | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Path:
         """Download ``file`` (a directory as a zip with ``archive``) to the local path ``dest``,
         through ``dest.part``: with ``resume`` a ``.part`` left by an interrupted run is
         continued with ``Range``. Returns ``dest``."""
         return await download_to_path(
-            lambda offset: self.download(
-                file, name, archive, offset=offset, progress=progress, timeout=timeout, signal=signal
-            ),
+            lambda offset: self.download(file, name, archive, offset=offset, progress=progress, **options),
             Path(dest),
             resume=resume and not archive,
         )
@@ -631,9 +561,7 @@ class VFolder:
         self,
         group_id: str | None = None,
         user_email: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Folders you can see; ``group_id`` (project) and ``user_email`` (owner) filter."""
         params: dict[str, str] = {}
@@ -641,7 +569,7 @@ class VFolder:
             params["group_id"] = group_id
         if user_email:
             params["owner_user_email"] = user_email
-        return await self._call("GET", "/folders", params=params or None, timeout=timeout, signal=signal)
+        return await self._call("GET", "/folders", params=params or None, **options)
 
 
 def _scan_tree(root: Path, path: str) -> tuple[builtins.list[str], builtins.list[tuple[Path, str]]]:
