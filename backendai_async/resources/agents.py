@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
 from .graphql import run_query
 
@@ -61,6 +62,7 @@ class StorageVolumeInfo(TypedDict, total=False):
 class Agent(Resource):
     """``client.agent``: compute agents (superadmin queries)."""
 
+    @paginated
     async def list(
         self,
         status: str = "ALIVE",
@@ -91,6 +93,7 @@ class Agent(Resource):
 class AgentSummary(Resource):
     """``client.agent_summary``: the agent summary a non-admin may see (managers 23.09+)."""
 
+    @paginated
     async def list(
         self,
         status: str = "ALIVE",
@@ -109,6 +112,7 @@ class AgentSummary(Resource):
 class StorageProxy(Resource):
     """``client.storage_proxy``: storage volumes and vfolder permissions."""
 
+    @paginated
     async def list(
         self,
         fields: Sequence[str] = STORAGE_VOLUME_FIELDS,

@@ -11,7 +11,7 @@ import functools
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ..errors import GraphQLError
+from ..errors import GraphQLError, ResponseError
 from ..transport import Params
 from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ..options import CallOptions
 
-__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "selection"]
+__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "listed", "selection"]
 
 #: argument name -> (GraphQL type, value); a ``None`` value leaves the argument out
 Args = Mapping[str, tuple[str, Any]]
@@ -137,6 +137,13 @@ class Resource:
         return await self._pipeline.send(
             method, path, params=params, json=json, default_timeout=default_timeout, **options
         )
+
+
+def listed(answer: Any, what: str) -> list[Any]:
+    """``answer`` if it is the list a REST list call expects, else ``ResponseError``."""
+    if not isinstance(answer, list):
+        raise ResponseError(f"{what} answered {type(answer).__name__}, not a list", status=200, data=answer)
+    return answer
 
 
 def _field(data: Any, root: str) -> Any:

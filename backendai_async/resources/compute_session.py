@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ..pagination import paginated
 from ..versions import ApiVersion
 from .graphql import DEFAULT_PAGE_SIZE, paginate, run_query
 from .pipeline import Pipeline, segment
@@ -73,6 +74,7 @@ class ComputeSessions:
         data = await self._query(document, {**variables, "limit": 1, "offset": 0}, **options)
         return int(data["compute_session_list"]["total_count"])
 
+    @paginated
     async def list_all(
         self,
         fields: Sequence[str] = DEFAULT_FIELDS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError
+from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError, UsageError
 from .pipeline import Pipeline, supports
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ async def paginate(
     nothing is silently capped.
     """
     if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, not {page_size!r}")
+        raise UsageError(f"page_size must be at least 1, not {page_size!r}")
     offset = 0
     while True:
         data = await run_query(document, {**(variables or {}), "limit": page_size, "offset": offset}, **options)

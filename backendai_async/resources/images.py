@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ..pagination import paginated
 from .base import Resource
 from .pipeline import Pipeline
 from .sessions import SessionMethods, generate_session_name
@@ -53,6 +54,7 @@ def _etcd_image_key(registry: str, image: str, tag: str) -> str:
 class ContainerImage(Resource):
     """``client.image``: the images the manager knows and their etcd settings."""
 
+    @paginated
     async def list(
         self,
         fields: Sequence[str] = IMAGE_FIELDS,

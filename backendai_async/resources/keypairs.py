@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
+from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class Keypair(Resource):
         result: KeypairInfo | None = await self._get("keypair", args, await self._select(fields, **options), **options)
         return result
 
+    @paginated
     async def list(
         self,
         user_id: str | None = None,

@@ -5,10 +5,11 @@ The JS client only stubbed these; the paths and bodies follow the manager's ``/s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .base import Resource
+from ..pagination import paginated
+from .base import Resource, listed
 from .pipeline import segment
 
 if TYPE_CHECKING:
@@ -22,10 +23,12 @@ __all__ = ["ModelService"]
 class ModelService(Resource):
     """``client.model_service``."""
 
-    async def list(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
-        """The caller's services (those named ``name`` if given): ``[{"id", "name", "desired_session_count", …}]``."""
+    @paginated
+    async def list(self, name: str | None = None, **options: Unpack[CallOptions]) -> AsyncIterator[dict[str, Any]]:
+        """The caller's services (those named ``name`` if given): ``{"id", "name", "desired_session_count", …}``."""
         params = {"name": name} if name else None
-        return await self._send("GET", "/services", params=params, **options)
+        for item in listed(await self._send("GET", "/services", params=params, **options), "/services"):
+            yield item
 
     async def create(self, spec: Mapping[str, Any], **options: Unpack[CallOptions]) -> Any:
         """Start a service from ``spec`` (``service_name``, ``replicas``, ``image``, ``config``: ``{model,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
+from ..pagination import paginated
 from .base import MutationResult, Resource
 from .pipeline import segment, supports
 
@@ -47,6 +48,7 @@ class ScalingGroup(Resource):
 
     field_gates: ClassVar[Mapping[str, str]] = _INPUT_GATES
 
+    @paginated
     async def list_available(
         self,
         fields: Sequence[str] = SCALING_GROUP_FIELDS,

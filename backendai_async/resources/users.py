@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
+from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class User(Resource):
 
     field_gates: ClassVar[Mapping[str, str]] = {"main_access_key": "main-access-key"}
 
+    @paginated
     async def list(
         self,
         is_active: bool | None = True,
@@ -161,6 +163,7 @@ class User(Resource):
 class Group(Resource):
     """``client.group``: groups, called projects by newer managers."""
 
+    @paginated
     async def list(
         self,
         is_active: bool | None = True,
@@ -195,6 +198,7 @@ class Domain(Resource):
         result: DomainInfo | None = await self._get("domain", {"name": ("String", name)}, body, **options)
         return result
 
+    @paginated
     async def list(
         self,
         fields: Sequence[str] = DOMAIN_LIST_FIELDS,

@@ -21,6 +21,8 @@ import aiohttp
 from yarl import URL
 
 from ..abort import AbortSignal
+from ..pagination import paginated
+from .base import listed
 from .pipeline import Pipeline, segment, supports
 from .transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -557,19 +559,21 @@ class VFolder:
             resume=resume and not archive,
         )
 
+    @paginated
     async def list(
         self,
         group_id: str | None = None,
         user_email: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> AsyncIterator[dict[str, Any]]:
         """Folders you can see; ``group_id`` (project) and ``user_email`` (owner) filter."""
         params: dict[str, str] = {}
         if group_id:
             params["group_id"] = group_id
         if user_email:
             params["owner_user_email"] = user_email
-        return await self._call("GET", "/folders", params=params or None, **options)
+        for item in listed(await self._call("GET", "/folders", params=params or None, **options), "/folders"):
+            yield item
 
 
 def _scan_tree(root: Path, path: str) -> tuple[builtins.list[str], builtins.list[tuple[Path, str]]]:
