@@ -57,7 +57,8 @@ def document(root: str, args: Args, body: str | None, *, mutation: bool = False)
 
 
 class Resource:
-    """A JavaScript sub-object (``client.keypair``, ``client.user``, …): it only describes requests."""
+    """A JavaScript sub-object (``client.keypair``, ``client.user``, …) or a part of one: it only
+    describes requests, sent through the ``pipeline`` it is built with."""
 
     #: field -> feature (``versions.FEATURES``) without which the server does not know the field
     field_gates: ClassVar[Mapping[str, str]] = {}
@@ -70,6 +71,10 @@ class Resource:
 
     async def _supports(self, feature: str, **options: Unpack[CallOptions]) -> bool:
         await self._pipeline.negotiate(**options)
+        return supports(self._pipeline, feature)
+
+    def _has(self, feature: str) -> bool:
+        """Whether the server, already negotiated, has ``feature``."""
         return supports(self._pipeline, feature)
 
     async def _select(self, fields: Iterable[str], **options: Unpack[CallOptions]) -> str:
