@@ -1,25 +1,24 @@
-"""The caller's own account (mixed into ``Client``): sign-out, name and password, SSH keypair, TOTP,
-and the resource slot table."""
+"""``client.account``: the caller's own account: login (``login.py``), sign-out, name and password,
+SSH keypair, TOTP."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
-from .pipeline import Pipeline, supports
+from .login import Login
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
 
-__all__ = ["AccountMethods"]
+__all__ = ["Account"]
 
 
-class AccountMethods:
-    """Top-level JS ``Client`` methods about the caller's account."""
-
-    _pipeline: Pipeline
+class Account(Login):
+    """``client.account``: the caller's account (the JS client's top-level calls about it, which
+    ``Client`` keeps as aliases of these)."""
 
     async def signout(self, user_id: str, password: str, **options: Unpack[CallOptions]) -> Any:
         """Deactivate the caller's own account (``POST /auth/signout``)."""
@@ -80,10 +79,3 @@ class AccountMethods:
         """Remove TOTP from the caller (or from the user ``email``, admins)."""
         params = {"email": email} if email else None
         return await self._pipeline.send("DELETE", "/totp", params=params, **options)
-
-    async def get_resource_slots(self, **options: Unpack[CallOptions]) -> dict[str, str]:
-        """The slot table, e.g. ``{"cpu": "count", "mem": "bytes", "cuda.device": "count"}``."""
-        await self._pipeline.negotiate(**options)
-        path = "/config/resource-slots" if supports(self._pipeline, "config-resource-slots") else "/etcd/resource-slots"
-        result: dict[str, str] = await self._pipeline.send("GET", path, **options)
-        return result

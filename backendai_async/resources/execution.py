@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ResponseError
-from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .pipeline import segment
+from .sessions import SessionResource, session_prefix
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
 
-__all__ = ["FINISHED_STATUSES", "ExecuteMode", "ExecutionMethods", "InputCallback", "RunResult"]
+__all__ = ["FINISHED_STATUSES", "ExecuteMode", "InputCallback", "RunResult", "SessionExecution"]
 
 ExecuteMode = Literal["query", "batch", "continue", "input", "complete"]
 FINISHED_STATUSES = frozenset({"finished", "clean-finished", "build-finished", "exec-timeout"})
@@ -46,10 +46,8 @@ class RunResult:
         return "".join(str(item[1]) for item in self.console if item and item[0] == "stderr")
 
 
-class ExecutionMethods:
-    """``execute``, ``run_code``, ``interrupt``, ``complete`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionExecution(SessionResource):
+    """Code execution in a session: ``execute``, ``run_code``, ``interrupt``, ``complete``."""
 
     async def execute(
         self,

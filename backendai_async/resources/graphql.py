@@ -1,4 +1,4 @@
-"""GraphQL: ``query()`` on ``/admin/gql`` (v6.20210815+) or ``/admin/graphql``, and paging helpers."""
+"""GraphQL on ``/admin/gql`` (v6.20210815+) or ``/admin/graphql``: running a document, errors, paging."""
 
 from __future__ import annotations
 
@@ -13,29 +13,9 @@ if TYPE_CHECKING:
 
     from ..options import CallOptions
 
-__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "graphql_error", "paginate", "run_query"]
+__all__ = ["DEFAULT_PAGE_SIZE", "graphql_error", "paginate", "run_query"]
 
 DEFAULT_PAGE_SIZE = 100
-
-
-class GraphQLMethods:
-    """``query()`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
-
-    async def query(
-        self,
-        q: str,
-        variables: Mapping[str, Any] | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Any:
-        """Run a GraphQL document and return its ``data``.
-
-        GraphQL errors raise ``GraphQLError`` (its ``errors`` hold the list, its ``data`` whatever
-        partial data came back); a refusal for lack of privilege raises ``GraphQLPermissionError``,
-        which is also a ``PermissionDeniedError``. A query (not a mutation) is retried like a GET.
-        """
-        return await run_query(self._pipeline, q, variables, **options)
 
 
 async def run_query(

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
 from .base import Resource
-from .pipeline import Pipeline
-from .sessions import SessionMethods, generate_session_name
+from .sessions import SessionLifecycle, generate_session_name
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -24,11 +23,6 @@ IMAGE_FIELDS = (
 INSTALL_RESOURCES = {"cpu": 1, "mem": "512m"}  # the JS client's values
 INSTALL_TIMEOUT = 600.0
 DEFAULT_REGISTRY = "index.docker.io"
-
-
-class _Sessions(SessionMethods):
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
 
 
 class ImageInfo(TypedDict, total=False):
@@ -125,7 +119,7 @@ class ContainerImage(Resource):
         ``resources`` default to 1 CPU and 512 MiB; the default deadline is 10 minutes.
         """
         reference = name if registry == DEFAULT_REGISTRY else f"{registry}/{name}"
-        sessions = _Sessions(self._pipeline)
+        sessions = SessionLifecycle(self._pipeline)
         session_name = generate_session_name()
         timeout = options.get("timeout")
         await sessions.create_if_not_exists(

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthenticationError, ConfigError
-from .pipeline import Pipeline
+from .base import Resource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
 
-__all__ = ["LoginMethods", "LoginResult"]
+__all__ = ["Login", "LoginResult"]
 
 MONITOR_REFUSAL = "Monitor user does not allow to login."
 
@@ -41,10 +41,8 @@ class LoginResult:
         return f"LoginResult(authenticated=False, fail_reason={self.fail_reason!r})"
 
 
-class LoginMethods:
-    """The JS client's login life-cycle (mixed into ``Client``); SESSION mode only."""
-
-    _pipeline: Pipeline
+class Login(Resource):
+    """The login life-cycle against the webserver (SESSION mode only); a part of ``client.account``."""
 
     def _require_session_mode(self, what: str) -> None:
         if self._pipeline.config.connection_mode != "SESSION":

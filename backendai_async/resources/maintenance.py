@@ -1,4 +1,4 @@
-"""``client.resources`` (cluster totals, usage statistics) and ``client.maintenance``."""
+"""``client.resources`` (cluster totals, usage statistics, the slot table) and ``client.maintenance``."""
 
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ class Resources(Resource):
     async def user_stats(self, **options: Unpack[CallOptions]) -> Any:
         """``GET /resource/stats/user/month``: the caller's usage in 15-minute buckets."""
         return await self._send("GET", "/resource/stats/user/month", **options)
+
+    async def get_resource_slots(self, **options: Unpack[CallOptions]) -> dict[str, str]:
+        """The slot table, e.g. ``{"cpu": "count", "mem": "bytes", "cuda.device": "count"}``."""
+        modern = await self._supports("config-resource-slots", **options)
+        path = "/config/resource-slots" if modern else "/etcd/resource-slots"
+        result: dict[str, str] = await self._send("GET", path, **options)
+        return result
 
 
 def _slots(value: Any) -> Mapping[str, Any]:

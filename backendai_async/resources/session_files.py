@@ -20,8 +20,8 @@ import aiohttp
 from ..errors import ResponseError
 from ..transport import reading
 from ..versions import feature_enabled
-from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .pipeline import segment
+from .sessions import SessionResource, session_prefix
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from tarfile import TarFile
 
-__all__ = ["MAX_UPLOAD_FILES", "MAX_UPLOAD_SIZE", "FileSource", "SessionFileMethods"]
+__all__ = ["MAX_UPLOAD_FILES", "MAX_UPLOAD_SIZE", "FileSource", "SessionFiles"]
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_SIZE = 1024 * 1024  # bytes; the server refuses a file of this size or more
@@ -42,10 +42,9 @@ _CHUNK = 64 * 1024
 FileSource = Union[str, "os.PathLike[str]", bytes, AsyncIterable[bytes]]
 
 
-class SessionFileMethods:
-    """``upload``, ``download``, ``download_single``, ``list_files`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionFiles(SessionResource):
+    """Files of a session, under ``/home/work``: ``upload``, ``download``, ``download_single``,
+    ``list_files``."""
 
     async def upload(
         self,

@@ -4,12 +4,14 @@ dependency graph. (Commit and app-service start live on ``client.compute_session
 
 from __future__ import annotations
 
+import json as jsonlib
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..versions import feature_enabled
-from .pipeline import Pipeline, segment
+from .base import Resource
+from .pipeline import segment
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CREATE_TIMEOUT",
     "DESTROY_TIMEOUT",
-    "SessionMethods",
+    "SessionLifecycle",
+    "SessionResource",
     "build_create_body",
     "generate_session_name",
     "session_prefix",
@@ -164,17 +167,20 @@ def _creation_options(
     return body
 
 
-class SessionMethods:
-    """The session lifecycle (mixed into ``Client``); ``session`` is a name or a session id."""
-
-    _pipeline: Pipeline
+class SessionResource(Resource):
+    """A part of ``client.compute_session``: calls on compute sessions, by name or id."""
 
     async def _prefix(self, **options: Unpack[CallOptions]) -> str:
+        """``/session`` (``/kernel`` before API v5), after negotiating."""
         return session_prefix(await self._pipeline.negotiate(**options))
 
     def _manager_version(self) -> str | None:
         info = self._pipeline.server_info
         return info.manager_version if info else None
+
+
+class SessionLifecycle(SessionResource):
+    """Create (also from a template), inspect, restart, rename, destroy; app services and commits."""
 
     async def create_if_not_exists(
         self,
@@ -362,10 +368,72 @@ class SessionMethods:
             raise ValueError(f"session dependencies need API v6.20220315 or newer, not {self._pipeline.api_version}")
         return await self._pipeline.send("GET", f"{prefix}/{segment(name)}/dependency-graph", **options)
 
-    # the JS client's legacy names (its ``runCode`` is ``execute``; ``run_code`` here is the loop)
-    create_kernel = create_if_not_exists
-    destroy_kernel = destroy
-    refresh_kernel = restart
+    async def start_service(
+        self,
+        session: str,
+        app: str,
+        port: int | None = None,
+        envs: Mapping[str, str] | None = None,
+        args: Mapping[str, Any] | None = None,
+        *,
+        login_session_token: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Start an in-container app behind the app proxy: ``{"token", "wsproxy_addr"}``."""
+        body: dict[str, Any] = {"app": app}
+        if port is not None:
+            body["port"] = port
+        if envs is not None:
+            body["envs"] = jsonlib.dumps(dict(envs))
+        if args is not None:
+            body["arguments"] = jsonlib.dumps(dict(args))
+        if login_session_token is not None:
+            body["login_session_token"] = login_session_token
+        return await self._on_session("POST", session, "/start-service", json=body, **options)
+
+    async def commit_session(
+        self,
+        session: str,
+        filename: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Commit the session's container to an image file (a background task on the agent)."""
+        params = {"filename": filename} if filename else None
+        return await self._on_session("POST", session, "/commit", params=params, **options)
+
+    async def get_commit_session_status(self, session: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
+        """``{"status": "ready" | "ongoing" | …, "kernel": <id>}`` of the latest commit."""
+        return await self._on_session("GET", session, "/commit", **options)
+
+    async def convert_session_to_image(
+        self,
+        session: str,
+        new_image_name: str,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Build an image from the session: ``{"task_id"}`` (follow it with
+        ``client.background_task_events``)."""
+        body = {"image_name": new_image_name}
+        return await self._on_session("POST", session, "/imagify", json=body, **options)
+
+    async def _on_session(
+        self,
+        method: str,
+        session: str,
+        suffix: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        result = await self._pipeline.send(
+            method,
+            f"{await self._prefix(**options)}/{segment(session)}{suffix}",
+            params=params,
+            json=json,
+            **options,
+        )
+        return result if isinstance(result, dict) else {}
 
 
 def _with_created(status: int, body: Any) -> dict[str, Any]:

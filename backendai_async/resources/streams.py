@@ -18,22 +18,20 @@ from ..streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 from ..transport import Params, reading
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .sessions import SessionResource, session_prefix
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
 
-__all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "StreamMethods"]
+__all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "SessionStreams"]
 
 BACKGROUND_TASK_FINAL_EVENTS = frozenset({"bgtask_done", "bgtask_cancelled", "bgtask_failed", "server_close"})
 
 
-class StreamMethods:
-    """``session_events``, ``background_task_events``, ``pty``, ``stream_execute`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionStreams(SessionResource):
+    """Streams: ``session_events``, ``background_task_events`` (SSE), ``pty``, ``stream_execute`` (websockets)."""
 
     def session_events(
         self,
