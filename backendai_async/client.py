@@ -11,7 +11,7 @@ import aiohttp
 from .abort import AbortController
 from .auth import Authenticator, HMACAuthenticator, SessionAuthenticator
 from .config import ClientConfig, __version__
-from .errors import ConfigError, ErrorType
+from .errors import ConfigError, ErrorType, NegotiationRequiredError
 from .resources.account import Account
 from .resources.base import Resource
 from .resources.compute_session import ComputeSession
@@ -177,20 +177,22 @@ class BaseClient:
     def supports(self, feature: str) -> bool:
         """Whether the negotiated server has ``feature`` (names of ``versions.FEATURES``).
 
-        Raises ``RuntimeError`` before negotiation and ``KeyError`` for an unknown name.
+        Raises ``NegotiationRequiredError`` before negotiation and ``KeyError`` for an unknown name.
         """
+        if self.api_version is None:
+            raise NegotiationRequiredError("the API version is not known yet: call get_manager_version() first")
         return supports(self._pipeline, feature)
 
     def is_api_version_compatible_with(self, version: str) -> bool:
         """Whether the negotiated API version is ``version`` or newer."""
         if self.api_version is None:
-            raise RuntimeError("the API version is not known yet: call get_manager_version() first")
+            raise NegotiationRequiredError("the API version is not known yet: call get_manager_version() first")
         return ApiVersion.parse(version) <= ApiVersion.parse(self.api_version)
 
     def is_manager_version_compatible_with(self, version: str) -> bool:
         """Whether the manager is ``version`` or newer (PEP 440 order: ``24.03.0rc1 < 24.03.0``)."""
         if self.manager_version is None:
-            raise RuntimeError("the manager version is not known: call get_manager_version() first")
+            raise NegotiationRequiredError("the manager version is not known: call get_manager_version() first")
         return manager_version_key(version) <= manager_version_key(self.manager_version)
 
     # ---- the escape hatch ------------------------------------------------------------------

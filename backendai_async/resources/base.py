@@ -11,8 +11,9 @@ import functools
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ..errors import GraphQLError, ResponseError
+from ..errors import GraphQLError, ResponseError, UnsupportedFeatureError
 from ..transport import Params
+from ..versions import unsupported
 from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
 
@@ -76,6 +77,11 @@ class Resource:
     def _has(self, feature: str) -> bool:
         """Whether the server, already negotiated, has ``feature``."""
         return supports(self._pipeline, feature)
+
+    def _unsupported(self, feature: str, what: str) -> UnsupportedFeatureError:
+        """The error for ``what``, which needs ``feature`` that the negotiated server lacks."""
+        info = self._pipeline.server_info
+        return unsupported(feature, self._pipeline.api_version, info.manager_version if info else None, what)
 
     async def _select(self, fields: Iterable[str], **options: Unpack[CallOptions]) -> str:
         """The selection for ``fields``, without those the negotiated server does not know."""

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ResponseError
+from ..errors import ResponseError, UsageError
 from .pipeline import segment
 from .sessions import SessionResource, session_prefix
 
@@ -84,7 +84,7 @@ class SessionExecution(SessionResource):
         """Run ``code`` to the end: poll ``continued`` runs, answer ``waiting-input`` through
         ``on_input``, and collect console output and files. ``timeout`` bounds the whole run.
 
-        Raises ``ValueError`` when the code waits for input and there is no ``on_input``.
+        Raises ``UsageError`` when the code waits for input and there is no ``on_input``.
         """
         loop = asyncio.get_running_loop()
         timeout = options.get("timeout")
@@ -119,7 +119,7 @@ class SessionExecution(SessionResource):
             step_opts = None
             if collected.status == "waiting-input":
                 if on_input is None:
-                    raise ValueError("the code waits for input: pass on_input to run_code")
+                    raise UsageError("the code waits for input: pass on_input to run_code")
                 reply = on_input(result.get("options") or {})
                 step_mode, step_code = "input", await reply if isinstance(reply, Awaitable) else reply
             else:  # continued

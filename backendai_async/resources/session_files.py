@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import aiohttp
 
-from ..errors import ResponseError
+from ..errors import ResponseError, UsageError
 from ..transport import reading
 from ..versions import feature_enabled
 from .pipeline import segment
@@ -60,7 +60,7 @@ class SessionFiles(SessionResource):
         """
         pairs = list(files.items()) if isinstance(files, Mapping) else [(Path(p).name, p) for p in files]
         if len(pairs) > MAX_UPLOAD_FILES:
-            raise ValueError(f"at most {MAX_UPLOAD_FILES} files per upload, not {len(pairs)}")
+            raise UsageError(f"at most {MAX_UPLOAD_FILES} files per upload, not {len(pairs)}")
         contents = [(name, await _read_limited(name, source)) for name, source in pairs]
         boundary = secrets.token_hex(16)
         version = await self._pipeline.negotiate(**options)
@@ -89,7 +89,7 @@ class SessionFiles(SessionResource):
         """
         names = list(files)
         if not 0 < len(names) <= MAX_DOWNLOAD_FILES:
-            raise ValueError(f"download takes 1 to {MAX_DOWNLOAD_FILES} paths, not {len(names)}")
+            raise UsageError(f"download takes 1 to {MAX_DOWNLOAD_FILES} paths, not {len(names)}")
         target = Path(dest)
         version = await self._pipeline.negotiate(**options)
         unpacked: list[Path] = []
@@ -147,7 +147,7 @@ class SessionFiles(SessionResource):
 async def _read_limited(name: str, source: FileSource) -> bytes:
     """The content of one upload, refused at ``MAX_UPLOAD_SIZE`` bytes or more."""
     if not name or "\r" in name or "\n" in name:
-        raise ValueError(f"not a valid upload destination: {name!r}")
+        raise UsageError(f"not a valid upload destination: {name!r}")
     if isinstance(source, bytes):
         data = source
     elif isinstance(source, (str, os.PathLike)):
@@ -160,7 +160,7 @@ async def _read_limited(name: str, source: FileSource) -> bytes:
                 break
         data = bytes(buffer)
     if len(data) >= MAX_UPLOAD_SIZE:
-        raise ValueError(f"{name!r} is too large to upload: files must be under {MAX_UPLOAD_SIZE} bytes")
+        raise UsageError(f"{name!r} is too large to upload: files must be under {MAX_UPLOAD_SIZE} bytes")
     return data
 
 

@@ -9,7 +9,8 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..versions import feature_enabled
+from ..errors import InvalidArgumentTypeError, UsageError
+from ..versions import feature_enabled, unsupported
 from .base import Resource
 from .pipeline import segment
 
@@ -128,7 +129,7 @@ def _creation_options(
 
     def gate(feature: str | None, key: str) -> None:
         if feature is not None and not feature_enabled(feature, api_version, manager_version):
-            raise ValueError(f"{key!r} is not supported by API {api_version}")
+            raise unsupported(feature, api_version, manager_version, repr(key))
 
     body: dict[str, Any] = {}
     slots: dict[str, Any] = {}
@@ -159,7 +160,7 @@ def _creation_options(
             else:
                 config[_CLUSTER[key]] = value
         else:
-            raise ValueError(f"unknown key {key!r} in resources")
+            raise UsageError(f"unknown key {key!r} in resources")
     if slots:
         config["resources"] = slots
     if config:
@@ -307,13 +308,13 @@ class SessionLifecycle(SessionResource):
         **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """The container logs ``{"result": {"logs": <text>}}`` of the main kernel, or of
-        ``kernel_id`` (managers 24.03.7+; ``ValueError`` on older ones)."""
+        ``kernel_id`` (managers 24.03.7+; ``UnsupportedFeatureError`` on older ones)."""
         prefix = await self._prefix(**options)
         params: dict[str, str] = {}
         params.update(_owner_params(owner_key))
         if kernel_id:
-            if not feature_enabled("per-kernel-logs", self._pipeline.api_version or "", self._manager_version()):
-                raise ValueError("kernel_id needs a manager of 24.03.7 or newer (call get_manager_version() first)")
+            if not self._has("per-kernel-logs"):
+                raise self._unsupported("per-kernel-logs", "kernel_id")
             params["kernel_id"] = kernel_id
         result: dict[str, Any] = await self._pipeline.send(
             "GET", f"{prefix}/{segment(name)}/logs", params=params, **options
@@ -352,10 +353,10 @@ class SessionLifecycle(SessionResource):
 
     async def get_status_history(self, name: str, **options: Unpack[CallOptions]) -> Any:
         """The session's status transitions (managers 25.12+; the ``result`` wrapper of 25.12 to 26.2 is
-        removed). ``ValueError`` on older managers."""
+        removed). ``UnsupportedFeatureError`` on older managers."""
         prefix = await self._prefix(**options)
-        if not feature_enabled("session-status-history", self._pipeline.api_version or "", self._manager_version()):
-            raise ValueError("status history needs a manager of 25.12 or newer (call get_manager_version() first)")
+        if not self._has("session-status-history"):
+            raise self._unsupported("session-status-history", "status history")
         result = await self._pipeline.send("GET", f"{prefix}/{segment(name)}/status-history", **options)
         if isinstance(result, dict) and result.keys() == {"result"}:
             return result["result"]
@@ -364,8 +365,8 @@ class SessionLifecycle(SessionResource):
     async def get_dependency_graph(self, name: str, **options: Unpack[CallOptions]) -> Any:
         """The tree of sessions this one depends on (API v6.20220315+)."""
         prefix = await self._prefix(**options)
-        if not feature_enabled("session-dependencies", self._pipeline.api_version or "", None):
-            raise ValueError(f"session dependencies need API v6.20220315 or newer, not {self._pipeline.api_version}")
+        if not self._has("session-dependencies"):
+            raise self._unsupported("session-dependencies", "the dependency graph")
         return await self._pipeline.send("GET", f"{prefix}/{segment(name)}/dependency-graph", **options)
 
     async def start_service(
@@ -450,5 +451,7 @@ def generate_session_name() -> str:
 def _owner_params(owner_key: str | None) -> dict[str, str]:
     """``owner_access_key`` for an admin acting on another keypair's session."""
     if owner_key is not None and not isinstance(owner_key, str):  # e.g. destroy(name, True)
-        raise TypeError(f"owner_key must be an access key or None, not {owner_key!r} (forced= is a keyword)")
+        raise InvalidArgumentTypeError(
+            f"owner_key must be an access key or None, not {owner_key!r} (forced= is a keyword)"
+        )
     return {"owner_access_key": owner_key} if owner_key else {}

@@ -179,7 +179,7 @@ class Group(Resource):
         if await self._supports("model-store", **options):
             args["type"] = ("[String]", list(type) if type is not None else ["GENERAL"])
         elif type is not None:
-            raise ValueError("filtering groups by type needs a manager of 24.03 or newer")
+            raise self._unsupported("model-store", "filtering groups by type")
         async for item in self._iterate("groups", args, body, None, **options):
             yield item
 

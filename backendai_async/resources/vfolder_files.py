@@ -44,7 +44,7 @@ class VFolderFiles(VFolderResource):
             if value is None:
                 continue
             if not self._has("storage-proxy"):
-                raise ValueError(f"{key!r} is not supported by API {self._pipeline.api_version}")
+                raise self._unsupported("storage-proxy", repr(key))
             body[key] = value
         return await self._send("POST", self._folder(name) + "/mkdir", json=body, **options)
 
@@ -76,7 +76,7 @@ class VFolderFiles(VFolderResource):
         """Move a file or directory inside the folder (API v6.20200815+)."""
         await self._pipeline.negotiate(**options)
         if not self._has("storage-proxy"):
-            raise ValueError(f"move_file is not supported by API {self._pipeline.api_version}")
+            raise self._unsupported("storage-proxy", "move_file")
         body = {"src": src, "dst": dst}
         return await self._send("POST", self._folder(name) + "/move-file", json=body, **options)
 

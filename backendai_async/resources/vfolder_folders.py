@@ -56,7 +56,7 @@ class VFolderFolders(VFolderResource):
                 if value != "":
                     body[key] = value
             elif value != default:
-                raise ValueError(f"{key!r} is not supported by API {self._pipeline.api_version}")
+                raise self._unsupported(feature, repr(key))
         return await self._send("POST", "/folders", json=body, **options)
 
     async def clone(

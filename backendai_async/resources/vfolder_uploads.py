@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
+from ..errors import UsageError
 from .pipeline import segment
 from .transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -95,7 +96,7 @@ class VFolderUploads(VFolderFiles):
         (empty ones too) created, up to ``concurrency`` files at a time. Returns the uploaded
         paths; the first failure cancels the rest and is raised."""
         if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, not {concurrency!r}")
+            raise UsageError(f"concurrency must be at least 1, not {concurrency!r}")
         loop = asyncio.get_running_loop()
         dirs, files = await loop.run_in_executor(None, _scan_tree, Path(local_dir), path)
         await self._make_dirs(dirs, name, **options)
@@ -134,7 +135,7 @@ class VFolderUploads(VFolderFiles):
 def _scan_tree(root: Path, path: str) -> tuple[builtins.list[str], builtins.list[tuple[Path, str]]]:
     """The leaf directories and the files under ``root``, as folder paths below ``path``."""
     if not root.is_dir():
-        raise NotADirectoryError(f"not a directory: {root}")
+        raise UsageError(f"not a directory: {root}")
     base = PurePosixPath(path.strip("/") or ".")
     dirs: builtins.list[str] = []
     files: builtins.list[tuple[Path, str]] = []

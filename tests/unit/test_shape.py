@@ -92,3 +92,21 @@ def test_no_class_is_over_300_lines() -> None:
             if isinstance(node, ast.ClassDef):
                 assert node.end_lineno is not None
                 assert node.end_lineno - node.lineno < 300, f"{path.name}: {node.name}"
+
+
+def test_every_exception_raised_on_purpose_is_a_backendai_error() -> None:
+    """``raise X(...)`` in the resources, the client and the helpers: X is in the error tree (or a
+    helper that builds one: ``unsupported``, ``graphql_error``). A local file that changes under an
+    upload is an ``OSError``, like the errors of ``open()`` itself."""
+    builders = {"unsupported", "_unsupported", "graphql_error"}
+    paths = [*(PACKAGE / "resources").glob("*.py"), PACKAGE / "client.py", PACKAGE / "utils.py"]
+    for path in paths:
+        if path.name == "pipeline.py":  # the transport's protocol module
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in builders or (path.name == "transfer.py" and name == "OSError"):
+                    continue
+                assert issubclass(getattr(bai, name, object), bai.BackendAIError), f"{path.name}:{node.lineno} {name}"
