@@ -1,4 +1,5 @@
-"""``Client``: lifecycle, version negotiation, and the JavaScript client's top-level methods."""
+"""``Client``: the sub-objects and the JavaScript client's top-level names; ``BaseClient`` under it:
+lifecycle, version negotiation and the ``request`` escape hatch."""
 
 from __future__ import annotations
 
@@ -381,7 +382,6 @@ class Client(BaseClient):
     def resources(self) -> Resources:
         """Cluster totals, usage statistics, the slot table (the JS ``resources`` sub-object, not the
         ``backendai_async.resources`` package)."""
-
         return self._part(Resources)
 
     @property

@@ -185,6 +185,9 @@ async def test_paginated_lists(
     assert [(c.variables["limit"], c.variables["offset"]) for c in gql.calls] == [
         (page_size, page_size * i) for i in range(requests)
     ]  # and no extra empty page
+    gql.calls.clear()
+    assert await call(make_client(fm), page_size) == items  # awaited: the same pages, as a list
+    assert len(gql.calls) == requests
 
 
 # (call, document, variables, root) of lists the server returns whole
