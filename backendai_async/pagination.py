@@ -8,6 +8,7 @@ the two, so a list that is neither awaited nor iterated costs no I/O and leaves 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -48,4 +49,7 @@ def paginated(method: Callable[_P, AsyncIterator[_T]]) -> Callable[_P, AsyncPagi
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> AsyncPaginator[_T]:
         return AsyncPaginator(lambda: method(*args, **kwargs))
 
+    signature = inspect.signature(method)  # for help(): what the call returns now
+    returns = str(signature.return_annotation).replace("AsyncIterator[", "AsyncPaginator[", 1)
+    wrapper.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
     return wrapper

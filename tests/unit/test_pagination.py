@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import inspect
 
 import pytest
 
 import backendai_async as bai
-from backendai_async.resources.keypairs import KEYPAIR_LIST_FIELDS
+from backendai_async.resources.keypairs import KEYPAIR_LIST_FIELDS, Keypair
 from backendai_async.testing import FakeManager, Fault, GraphQLScript, pages
 
 from .conftest import ClientFactory
@@ -105,3 +106,10 @@ async def test_a_rest_list_that_is_not_a_list_is_a_response_error(fm: FakeManage
     fm.inject(Fault(path="/services", status=200, body=b'{"items": []}', content_type="application/json"))
     with pytest.raises(bai.ResponseError, match="not a list"):
         await make_client(fm).model_service.list()
+
+
+def test_help_shows_what_a_list_method_returns() -> None:
+    assert inspect.signature(Keypair.list).return_annotation == "AsyncPaginator[KeypairInfo]"
+    assert "page_size" in inspect.signature(Keypair.list).parameters
+    assert Keypair.list.__doc__ is not None
+    assert Keypair.list.__doc__.startswith("Every keypair")
