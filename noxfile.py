@@ -28,6 +28,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install(".[test]", "mypy>=1.10")
     session.run("mypy", "--strict", "backendai_async")
+    session.run("mypy", "--strict", "examples")
 
 
 @nox.session

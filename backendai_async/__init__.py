@@ -31,6 +31,7 @@ from .errors import (
     UsageError,
 )
 from .options import CallOptions
+from .pagination import AsyncPaginator
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .resources.transfer import Download, Progress
@@ -41,6 +42,7 @@ __all__ = [
     "AbortController",
     "AbortError",
     "AbortSignal",
+    "AsyncPaginator",
     "AuthenticationError",
     "Authenticator",
     "BackendAIError",

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from .errors import UsageError
+
 __all__ = ["BINARY_UNITS", "Utils", "change_binary_unit", "clamp", "elapsed_time", "gql_to_list", "gql_to_object"]
 
 #: the short units, powers of 1024 apart
@@ -25,14 +27,14 @@ def change_binary_unit(value: float | str, target_unit: str = "g", default_unit:
     """
     for unit in (target_unit, default_unit):
         if unit not in BINARY_UNITS:
-            raise ValueError(f"unknown binary unit {unit!r} (one of {', '.join(BINARY_UNITS)})")
+            raise UsageError(f"unknown binary unit {unit!r} (one of {', '.join(BINARY_UNITS)})")
     m = _QUANTITY.fullmatch(str(value))
     if m is None:
-        raise ValueError(f"not a quantity: {value!r}")
+        raise UsageError(f"not a quantity: {value!r}")
     number, unit = float(m.group(1)), m.group(2)
     source = _LONG_UNITS.get(unit, unit.lower()) if unit else default_unit
     if source not in BINARY_UNITS:
-        raise ValueError(f"unknown binary unit {unit!r} in {value!r}")
+        raise UsageError(f"unknown binary unit {unit!r} in {value!r}")
     return number * 1024.0 ** (BINARY_UNITS.index(source) - BINARY_UNITS.index(target_unit))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .errors import UnsupportedFeatureError
+
 __all__ = [
     "FEATURES",
     "KNOWN_API_VERSIONS",
@@ -14,6 +16,7 @@ __all__ = [
     "choose_api_version",
     "feature_enabled",
     "manager_version_key",
+    "unsupported",
 ]
 
 
@@ -210,3 +213,21 @@ def feature_enabled(feature: str, api_version: str, manager_version: str | None)
             return False
         return manager_version_key(manager_version) >= manager_version_key(gate.manager)
     return True
+
+
+def unsupported(
+    feature: str, api_version: str | None, manager_version: str | None, what: str | None = None
+) -> UnsupportedFeatureError:
+    """The error for a call that needs ``feature`` (``what`` names it for the reader) on a server
+    that lacks it, or whose manager version is not known (a pinned API version)."""
+    gate = FEATURES[feature]
+    what = what or feature
+    required = " and ".join(
+        f"{kind} {version}" for kind, version in (("API", gate.api), ("manager", gate.manager)) if version
+    )
+    server = f"API {api_version}" + (f", manager {manager_version}" if manager_version and gate.manager else "")
+    if gate.manager and manager_version is None:
+        message = f"{what} needs {required}; call get_manager_version() first to learn the server's"
+    else:
+        message = f"{what} needs {required}; the server is {server}"
+    return UnsupportedFeatureError(feature, required, server, message)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..abort import AbortSignal
+from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
 from .graphql import run_query
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = [
     "AGENT_FIELDS",
@@ -57,96 +62,90 @@ class StorageVolumeInfo(TypedDict, total=False):
 class Agent(Resource):
     """``client.agent``: compute agents (superadmin queries)."""
 
+    @paginated
     async def list(
         self,
         status: str = "ALIVE",
         fields: Sequence[str] = AGENT_FIELDS,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[AgentInfo]:
         """Every agent in ``status`` (``agent_list`` page after page on API v5+, ``agents`` before)."""
-        body = await self._select(fields, timeout, signal)
-        paged = await self._supports("paginated-lists", timeout, signal)
+        body = await self._select(fields, **options)
+        paged = await self._supports("paginated-lists", **options)
         root = "agent_list" if paged else "agents"
         async for item in self._iterate(root, {"status": ("String", status)}, body,
-                                        page_size if paged else None, timeout, signal):  # fmt: skip
+                                        page_size if paged else None, **options):  # fmt: skip
             yield item
 
     async def update(
         self,
         agent_id: str,
         props: Mapping[str, Any],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Change the agent (e.g. ``{"schedulable": False}``)."""
         args = {"id": ("String!", agent_id), "props": ("ModifyAgentInput!", dict(props))}
-        return await self._mutate("modify_agent", args, timeout, signal)
+        return await self._mutate("modify_agent", args, **options)
 
 
 class AgentSummary(Resource):
     """``client.agent_summary``: the agent summary a non-admin may see (managers 23.09+)."""
 
+    @paginated
     async def list(
         self,
         status: str = "ALIVE",
         fields: Sequence[str] = AGENT_SUMMARY_FIELDS,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[AgentInfo]:
         """Every agent summary in ``status``, page after page."""
-        body = await self._select(fields, timeout, signal)
+        body = await self._select(fields, **options)
         args = {"status": ("String", status)}
-        async for item in self._iterate("agent_summary_list", args, body, page_size, timeout, signal):
+        async for item in self._iterate("agent_summary_list", args, body, page_size, **options):
             yield item
 
 
 class StorageProxy(Resource):
     """``client.storage_proxy``: storage volumes and vfolder permissions."""
 
+    @paginated
     async def list(
         self,
         fields: Sequence[str] = STORAGE_VOLUME_FIELDS,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[StorageVolumeInfo]:
         """Every storage volume, page after page."""
-        body = await self._select(fields, timeout, signal)
-        async for item in self._iterate("storage_volume_list", {}, body, page_size, timeout, signal):
+        body = await self._select(fields, **options)
+        async for item in self._iterate("storage_volume_list", {}, body, page_size, **options):
             yield item
 
     async def detail(
         self,
         host: str,
         fields: Sequence[str] = STORAGE_VOLUME_DETAIL_FIELDS,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> StorageVolumeInfo:
         """The storage volume ``host`` (e.g. ``"local:volume1"``)."""
-        body = await self._select(fields, timeout, signal)
-        result: StorageVolumeInfo = await self._get("storage_volume", {"id": ("String!", host)}, body, timeout, signal)
+        body = await self._select(fields, **options)
+        result: StorageVolumeInfo = await self._get("storage_volume", {"id": ("String!", host)}, body, **options)
         return result
 
-    async def get_all_permissions(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def get_all_permissions(self, **options: Unpack[CallOptions]) -> Any:
         """``GET /acl``: every vfolder host permission name."""
-        return await self._send("GET", "/acl", timeout=timeout, signal=signal)
+        return await self._send("GET", "/acl", **options)
 
     async def get_allowed_vfolder_hosts_by_current_user_info(
         self,
         domain_name: str,
         project_id: str,
         resource_policy_name: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``allowed_vfolder_hosts`` of the domain, the project and the keypair resource policy, in one query:
         ``{"domain": {...}, "group": {...}, "keypair_resource_policy": {...}}``."""
@@ -157,5 +156,5 @@ class StorageProxy(Resource):
             "keypair_resource_policy(name: $policy_name) { allowed_vfolder_hosts } }"
         )
         variables = {"domain_name": domain_name, "group_id": project_id, "policy_name": resource_policy_name}
-        data: dict[str, Any] = await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal)
+        data: dict[str, Any] = await run_query(self._pipeline, text, variables, **options)
         return data

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ..abort import AbortSignal
-from ..errors import GraphQLError
+from ..errors import GraphQLError, ResponseError, UnsupportedFeatureError
 from ..transport import Params
+from ..versions import unsupported
 from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
 
-__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "selection"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["DEFAULT_PAGE_SIZE", "PAGE_ARGS", "Args", "MutationResult", "Resource", "document", "listed", "selection"]
 
 #: argument name -> (GraphQL type, value); a ``None`` value leaves the argument out
 Args = Mapping[str, tuple[str, Any]]
@@ -53,7 +58,8 @@ def document(root: str, args: Args, body: str | None, *, mutation: bool = False)
 
 
 class Resource:
-    """A JavaScript sub-object (``client.keypair``, ``client.user``, …): it only describes requests."""
+    """A JavaScript sub-object (``client.keypair``, ``client.user``, …) or a part of one: it only
+    describes requests, sent through the ``pipeline`` it is built with."""
 
     #: field -> feature (``versions.FEATURES``) without which the server does not know the field
     field_gates: ClassVar[Mapping[str, str]] = {}
@@ -64,13 +70,22 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
-    async def _supports(self, feature: str, timeout: float | None, signal: AbortSignal | None) -> bool:
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+    async def _supports(self, feature: str, **options: Unpack[CallOptions]) -> bool:
+        await self._pipeline.negotiate(**options)
         return supports(self._pipeline, feature)
 
-    async def _select(self, fields: Iterable[str], timeout: float | None, signal: AbortSignal | None) -> str:
+    def _has(self, feature: str) -> bool:
+        """Whether the server, already negotiated, has ``feature``."""
+        return supports(self._pipeline, feature)
+
+    def _unsupported(self, feature: str, what: str) -> UnsupportedFeatureError:
+        """The error for ``what``, which needs ``feature`` that the negotiated server lacks."""
+        info = self._pipeline.server_info
+        return unsupported(feature, self._pipeline.api_version, info.manager_version if info else None, what)
+
+    async def _select(self, fields: Iterable[str], **options: Unpack[CallOptions]) -> str:
         """The selection for ``fields``, without those the negotiated server does not know."""
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        await self._pipeline.negotiate(**options)
         gates = self.field_gates
         return selection(f for f in fields if f not in gates or supports(self._pipeline, gates[f]))
 
@@ -79,25 +94,23 @@ class Resource:
         root: str,
         args: Args,
         body: str | None,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Run the query ``root(args) { body }`` and return ``data[root]``."""
         text, variables = document(root, args, body)
-        return _field(await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal), root)
+        return _field(await run_query(self._pipeline, text, variables, **options), root)
 
     async def _mutate(
         self,
         root: str,
         args: Args,
-        timeout: float | None,
-        signal: AbortSignal | None,
         body: str = "ok msg",
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Run the mutation; an answer with ``ok: false`` raises ``GraphQLError`` with its ``msg``
         (``GraphQLPermissionError`` for "no permission to execute …")."""
         text, variables = document(root, args, body, mutation=True)
-        data = await run_query(self._pipeline, text, variables, timeout=timeout, signal=signal)
+        data = await run_query(self._pipeline, text, variables, **options)
         result = _field(data, root)
         if isinstance(result, dict) and result.get("ok") is False:
             message = str(result.get("msg") or f"{root} failed")
@@ -110,17 +123,16 @@ class Resource:
         args: Args,
         body: str,
         page_size: int | None,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[Any]:
         """Every item of ``root``: page after page when ``page_size`` is given, else the one list."""
         if page_size is None:
-            for item in await self._get(root, args, body, timeout, signal) or ():
+            for item in await self._get(root, args, body, **options) or ():
                 yield item
             return
         text, variables = document(root, {**PAGE_ARGS, **args}, f"items {{ {body} }} total_count")
         run = functools.partial(run_query, self._pipeline)
-        async for item in paginate(run, text, root, variables, page_size=page_size, timeout=timeout, signal=signal):
+        async for item in paginate(run, text, root, variables, page_size=page_size, **options):
             yield item
 
     async def _send(
@@ -130,13 +142,19 @@ class Resource:
         *,
         params: Params | None = None,
         json: Any = None,
-        timeout: float | None = None,
         default_timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         return await self._pipeline.send(
-            method, path, params=params, json=json, timeout=timeout, default_timeout=default_timeout, signal=signal
+            method, path, params=params, json=json, default_timeout=default_timeout, **options
         )
+
+
+def listed(answer: Any, what: str) -> list[Any]:
+    """``answer`` if it is the list a REST list call expects, else ``ResponseError``."""
+    if not isinstance(answer, list):
+        raise ResponseError(f"{what} answered {type(answer).__name__}, not a list", status=200, data=answer)
+    return answer
 
 
 def _field(data: Any, root: str) -> Any:

@@ -1,20 +1,30 @@
-"""``client.compute_session``: listing through GraphQL (every page, no silent cap), and the JS
-``computeSession`` calls on one session: app-service start, commit, commit status, image from session."""
+"""``client.compute_session``: every call on compute sessions, composed of one part per job.
+
+The lifecycle is in ``sessions.py``, code execution in ``execution.py``, files in
+``session_files.py``, events and websockets in ``streams.py``; listing through GraphQL (every page,
+no silent cap) is here.
+"""
 
 from __future__ import annotations
 
-import json as jsonlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
+from ..pagination import paginated
 from ..versions import ApiVersion
+from .execution import SessionExecution
 from .graphql import DEFAULT_PAGE_SIZE, paginate, run_query
-from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .session_files import SessionFiles
+from .sessions import SessionLifecycle, SessionResource
+from .streams import SessionStreams
 
-__all__ = ["ALL_STATUSES", "DEFAULT_FIELDS", "ComputeSessions"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["ALL_STATUSES", "DEFAULT_FIELDS", "ComputeSession", "SessionListing"]
 
 DEFAULT_FIELDS: tuple[str, ...] = (
     "id",
@@ -29,18 +39,10 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 )
 ALL_STATUSES = "RUNNING,RESTARTING,TERMINATING,PENDING,SCHEDULED,PREPARING,PULLING,TERMINATED,CANCELLED,ERROR"
 
-QueryFunction = Callable[..., Awaitable[Any]]
 
-
-class ComputeSessions:
-    """The JS ``client.computeSession``. ``status`` may be a comma-joined list of statuses."""
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
-        self._query: QueryFunction = partial(run_query, pipeline)
-
-    def __repr__(self) -> str:
-        return "ComputeSessions()"
+class SessionListing(SessionResource):
+    """Sessions through GraphQL: one page, the count, every page, one session by id. ``status`` may
+    be a comma-joined list of statuses."""
 
     async def list(
         self,
@@ -50,14 +52,12 @@ class ComputeSessions:
         limit: int = 30,
         offset: int = 0,
         group: str = "",
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """One page: ``{"compute_session_list": {"items": [...], "total_count": n}}``."""
-        document, variables = await self._document(fields, status, access_key, group, timeout, signal)
-        result: dict[str, Any] = await self._query(
-            document, {**variables, "limit": limit, "offset": offset}, timeout=timeout, signal=signal
+        document, variables = await self._document(fields, status, access_key, group, **options)
+        result: dict[str, Any] = await run_query(
+            self._pipeline, document, {**variables, "limit": limit, "offset": offset}, **options
         )
         return result
 
@@ -66,15 +66,14 @@ class ComputeSessions:
         status: str = "RUNNING",
         access_key: str = "",
         group: str = "",
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> int:
         """How many sessions match."""
-        document, variables = await self._document((), status, access_key, group, timeout, signal)
-        data = await self._query(document, {**variables, "limit": 1, "offset": 0}, timeout=timeout, signal=signal)
+        document, variables = await self._document((), status, access_key, group, **options)
+        data = await run_query(self._pipeline, document, {**variables, "limit": 1, "offset": 0}, **options)
         return int(data["compute_session_list"]["total_count"])
 
+    @paginated
     async def list_all(
         self,
         fields: Sequence[str] = DEFAULT_FIELDS,
@@ -83,19 +82,17 @@ class ComputeSessions:
         group: str = "",
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[dict[str, Any]]:
         """Every matching session, page after page: ``async for s in client.compute_session.list_all()``."""
-        document, variables = await self._document(fields, status, access_key, group, timeout, signal)
+        document, variables = await self._document(fields, status, access_key, group, **options)
         async for item in paginate(
-            self._query,
+            partial(run_query, self._pipeline),
             document,
             "compute_session_list",
             variables,
             page_size=page_size,
-            timeout=timeout,
-            signal=signal,
+            **options,
         ):
             yield item
 
@@ -103,92 +100,13 @@ class ComputeSessions:
         self,
         fields: Sequence[str],
         session_uuid: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``{"compute_session": {...}}`` of one session by its UUID."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         document = f"query($id: UUID!) {{ compute_session(id: $id) {{ {' '.join(_fields(fields, version))} }} }}"
-        result: dict[str, Any] = await self._query(document, {"id": session_uuid}, timeout=timeout, signal=signal)
+        result: dict[str, Any] = await run_query(self._pipeline, document, {"id": session_uuid}, **options)
         return result
-
-    async def start_service(
-        self,
-        session: str,
-        app: str,
-        port: int | None = None,
-        envs: Mapping[str, str] | None = None,
-        args: Mapping[str, Any] | None = None,
-        *,
-        login_session_token: str | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
-    ) -> dict[str, Any]:
-        """Start an in-container app behind the app proxy: ``{"token", "wsproxy_addr"}``."""
-        body: dict[str, Any] = {"app": app}
-        if port is not None:
-            body["port"] = port
-        if envs is not None:
-            body["envs"] = jsonlib.dumps(dict(envs))
-        if args is not None:
-            body["arguments"] = jsonlib.dumps(dict(args))
-        if login_session_token is not None:
-            body["login_session_token"] = login_session_token
-        return await self._send("POST", session, "/start-service", json=body, timeout=timeout, signal=signal)
-
-    async def commit_session(
-        self,
-        session: str,
-        filename: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
-    ) -> dict[str, Any]:
-        """Commit the session's container to an image file (a background task on the agent)."""
-        params = {"filename": filename} if filename else None
-        return await self._send("POST", session, "/commit", params=params, timeout=timeout, signal=signal)
-
-    async def get_commit_session_status(
-        self, session: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
-        """``{"status": "ready" | "ongoing" | …, "kernel": <id>}`` of the latest commit."""
-        return await self._send("GET", session, "/commit", timeout=timeout, signal=signal)
-
-    async def convert_session_to_image(
-        self,
-        session: str,
-        new_image_name: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
-    ) -> dict[str, Any]:
-        """Build an image from the session: ``{"task_id"}`` (follow it with
-        ``client.background_task_events``)."""
-        body = {"image_name": new_image_name}
-        return await self._send("POST", session, "/imagify", json=body, timeout=timeout, signal=signal)
-
-    async def _send(
-        self,
-        method: str,
-        session: str,
-        suffix: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-        timeout: float | None,
-        signal: AbortSignal | None,
-    ) -> dict[str, Any]:
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
-        result = await self._pipeline.send(
-            method,
-            f"{session_prefix(version)}/{segment(session)}{suffix}",
-            params=params,
-            json=json,
-            timeout=timeout,
-            signal=signal,
-        )
-        return result if isinstance(result, dict) else {}
 
     async def _document(
         self,
@@ -196,11 +114,10 @@ class ComputeSessions:
         status: str,
         access_key: str,
         group: str,
-        timeout: float | None,
-        signal: AbortSignal | None,
+        **options: Unpack[CallOptions],
     ) -> tuple[str, dict[str, Any]]:
         """The list query with only the filters given (old servers lack some arguments)."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         declared = ["$limit: Int!", "$offset: Int!"]
         arguments = ["limit: $limit", "offset: $offset"]
         variables: dict[str, Any] = {}
@@ -226,3 +143,8 @@ def _fields(fields: Sequence[str], api_version: str) -> list[str]:
     if ApiVersion.parse(api_version).major < 5:
         return ["sess_id" if field in ("name", "session_name") else field for field in fields]
     return list(fields)
+
+
+class ComputeSession(SessionLifecycle, SessionExecution, SessionFiles, SessionStreams, SessionListing):
+    """``client.compute_session``: compute sessions, by name or id (the JS ``computeSession`` and the
+    JS client's top-level session calls, which ``Client`` keeps as aliases of these)."""

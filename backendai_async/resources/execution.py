@@ -6,14 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..abort import AbortSignal
-from ..errors import ResponseError
-from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from ..errors import ResponseError, UsageError
+from .pipeline import segment
+from .sessions import SessionResource, session_prefix
 
-__all__ = ["FINISHED_STATUSES", "ExecuteMode", "ExecutionMethods", "InputCallback", "RunResult"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["FINISHED_STATUSES", "ExecuteMode", "InputCallback", "RunResult", "SessionExecution"]
 
 ExecuteMode = Literal["query", "batch", "continue", "input", "complete"]
 FINISHED_STATUSES = frozenset({"finished", "clean-finished", "build-finished", "exec-timeout"})
@@ -42,10 +46,8 @@ class RunResult:
         return "".join(str(item[1]) for item in self.console if item and item[0] == "stderr")
 
 
-class ExecutionMethods:
-    """``execute``, ``run_code``, ``interrupt``, ``complete`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionExecution(SessionResource):
+    """Code execution in a session: ``execute``, ``run_code``, ``interrupt``, ``complete``."""
 
     async def execute(
         self,
@@ -54,19 +56,17 @@ class ExecutionMethods:
         mode: ExecuteMode,
         code: str,
         opts: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """One execute request: ``{"result": {runId, status, console, exitCode, options, files}}``.
 
         ``continue`` and ``input`` need the ``runId`` of the first answer; ``batch`` takes
         ``opts`` ``{clean, build, buildLog, exec}``.
         """
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         body = {"mode": mode, "code": code, "runId": run_id, "run_id": run_id, "options": dict(opts or {})}
         result: dict[str, Any] = await self._pipeline.send(
-            "POST", f"{session_prefix(version)}/{segment(session)}", json=body, timeout=timeout, signal=signal
+            "POST", f"{session_prefix(version)}/{segment(session)}", json=body, **options
         )
         return result
 
@@ -79,15 +79,15 @@ class ExecutionMethods:
         opts: Mapping[str, Any] | None = None,
         on_input: InputCallback | None = None,
         run_id: str | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> RunResult:
         """Run ``code`` to the end: poll ``continued`` runs, answer ``waiting-input`` through
         ``on_input``, and collect console output and files. ``timeout`` bounds the whole run.
 
-        Raises ``ValueError`` when the code waits for input and there is no ``on_input``.
+        Raises ``UsageError`` when the code waits for input and there is no ``on_input``.
         """
         loop = asyncio.get_running_loop()
+        timeout = options.get("timeout")
         end = None if timeout is None else loop.time() + timeout
 
         def remaining() -> float | None:
@@ -98,7 +98,13 @@ class ExecutionMethods:
         step_code, step_opts = code, opts
         while True:
             answer = await self.execute(
-                session, collected.run_id, step_mode, step_code, step_opts, timeout=remaining(), signal=signal
+                session,
+                collected.run_id,
+                step_mode,
+                step_code,
+                step_opts,
+                timeout=remaining(),
+                signal=options.get("signal"),
             )
             result = answer.get("result") if isinstance(answer, dict) else None
             if not isinstance(result, dict) or not isinstance(result.get("status"), str):
@@ -113,36 +119,31 @@ class ExecutionMethods:
             step_opts = None
             if collected.status == "waiting-input":
                 if on_input is None:
-                    raise ValueError("the code waits for input: pass on_input to run_code")
+                    raise UsageError("the code waits for input: pass on_input to run_code")
                 reply = on_input(result.get("options") or {})
                 step_mode, step_code = "input", await reply if isinstance(reply, Awaitable) else reply
             else:  # continued
                 step_mode, step_code = "continue", ""
 
-    async def interrupt(self, session: str, *, timeout: float | None = None, signal: AbortSignal | None = None) -> None:
+    async def interrupt(self, session: str, **options: Unpack[CallOptions]) -> None:
         """Interrupt the code running in the session's main kernel."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
-        await self._pipeline.send(
-            "POST", f"{session_prefix(version)}/{segment(session)}/interrupt", timeout=timeout, signal=signal
-        )
+        version = await self._pipeline.negotiate(**options)
+        await self._pipeline.send("POST", f"{session_prefix(version)}/{segment(session)}/interrupt", **options)
 
     async def complete(
         self,
         session: str,
         code: str,
         opts: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Code completion: ``{"result": {"status", "completions": [...]}}``; ``opts`` holds
         ``row``, ``col``, ``line``, ``post``."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         result: dict[str, Any] = await self._pipeline.send(
             "POST",
             f"{session_prefix(version)}/{segment(session)}/complete",
             json={"code": code, "options": dict(opts or {})},
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
         return result

@@ -1,51 +1,31 @@
-"""GraphQL: ``query()`` on ``/admin/gql`` (v6.20210815+) or ``/admin/graphql``, and paging helpers."""
+"""GraphQL on ``/admin/gql`` (v6.20210815+) or ``/admin/graphql``: running a document, errors, paging."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
-from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError
+from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError, UsageError
 from .pipeline import Pipeline, supports
 
-__all__ = ["DEFAULT_PAGE_SIZE", "GraphQLMethods", "graphql_error", "paginate", "run_query"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["DEFAULT_PAGE_SIZE", "graphql_error", "paginate", "run_query"]
 
 DEFAULT_PAGE_SIZE = 100
-
-
-class GraphQLMethods:
-    """``query()`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
-
-    async def query(
-        self,
-        q: str,
-        variables: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
-    ) -> Any:
-        """Run a GraphQL document and return its ``data``.
-
-        GraphQL errors raise ``GraphQLError`` (its ``errors`` hold the list, its ``data`` whatever
-        partial data came back); a refusal for lack of privilege raises ``GraphQLPermissionError``,
-        which is also a ``PermissionDeniedError``. A query (not a mutation) is retried like a GET.
-        """
-        return await run_query(self._pipeline, q, variables, timeout=timeout, signal=signal)
 
 
 async def run_query(
     pipeline: Pipeline,
     q: str,
     variables: Mapping[str, Any] | None = None,
-    *,
-    timeout: float | None = None,
-    signal: AbortSignal | None = None,
+    **options: Unpack[CallOptions],
 ) -> Any:
     """``client.query()`` for resources that hold only the pipeline."""
-    await pipeline.negotiate(timeout=timeout, signal=signal)
+    await pipeline.negotiate(**options)
     modern = supports(pipeline, "gql-endpoint")
     body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
     try:
@@ -53,8 +33,7 @@ async def run_query(
             "POST",
             "/admin/gql" if modern else "/admin/graphql",
             json=body,
-            timeout=timeout,
-            signal=signal,
+            **options,
             retry_safe=not q.lstrip().startswith("mutation"),
         )
     except BadRequestError as exc:  # the legacy endpoint answers GraphQL errors with a 400
@@ -90,8 +69,7 @@ async def paginate(
     variables: Mapping[str, Any] | None = None,
     *,
     page_size: int = DEFAULT_PAGE_SIZE,
-    timeout: float | None = None,
-    signal: AbortSignal | None = None,
+    **options: Unpack[CallOptions],
 ) -> AsyncIterator[Any]:
     """Every item of a paginated GraphQL list (``<field>(limit:, offset:) { items total_count }``).
 
@@ -100,12 +78,10 @@ async def paginate(
     nothing is silently capped.
     """
     if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, not {page_size!r}")
+        raise UsageError(f"page_size must be at least 1, not {page_size!r}")
     offset = 0
     while True:
-        data = await run_query(
-            document, {**(variables or {}), "limit": page_size, "offset": offset}, timeout=timeout, signal=signal
-        )
+        data = await run_query(document, {**(variables or {}), "limit": page_size, "offset": offset}, **options)
         page = data.get(field) if isinstance(data, dict) else None
         if not (isinstance(page, dict) and isinstance(page.get("items"), list)):
             raise GraphQLError(f"the answer has no {field}.items list", status=200, data=data)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..abort import AbortSignal
+from ..pagination import paginated
 from .base import Resource
-from .pipeline import Pipeline
-from .sessions import SessionMethods, generate_session_name
+from .sessions import SessionLifecycle, generate_session_name
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["IMAGE_FIELDS", "INSTALL_RESOURCES", "INSTALL_TIMEOUT", "ContainerImage", "ImageInfo"]
 
@@ -19,11 +23,6 @@ IMAGE_FIELDS = (
 INSTALL_RESOURCES = {"cpu": 1, "mem": "512m"}  # the JS client's values
 INSTALL_TIMEOUT = 600.0
 DEFAULT_REGISTRY = "index.docker.io"
-
-
-class _Sessions(SessionMethods):
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
 
 
 class ImageInfo(TypedDict, total=False):
@@ -49,22 +48,21 @@ def _etcd_image_key(registry: str, image: str, tag: str) -> str:
 class ContainerImage(Resource):
     """``client.image``: the images the manager knows and their etcd settings."""
 
+    @paginated
     async def list(
         self,
         fields: Sequence[str] = IMAGE_FIELDS,
         installed_only: bool = False,
         system_images: bool = False,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[ImageInfo]:
         """Every image (only installed ones with ``installed_only``; only system images such as the
         SFTP server with ``system_images``, API v4.20190601+)."""
-        body = await self._select(fields, timeout, signal)
+        body = await self._select(fields, **options)
         args: dict[str, tuple[str, Any]] = {"is_installed": ("Boolean", True if installed_only else None)}
-        if system_images and await self._supports("system-images", timeout, signal):
+        if system_images and await self._supports("system-images", **options):
             args["is_operation"] = ("Boolean", True)
-        async for item in self._iterate("images", args, body, None, timeout, signal):
+        async for item in self._iterate("images", args, body, None, **options):
             yield item
 
     async def modify_resource(
@@ -73,9 +71,7 @@ class ContainerImage(Resource):
         image: str,
         tag: str,
         limits: Mapping[str, Mapping[str, Any]],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Sequence[Any]:
         """Set resource limits: ``limits`` is ``{slot: {"min": …, "max": …}}`` (one ``/config/set`` each, in order)."""
         prefix = _etcd_image_key(registry, image, tag)
@@ -83,7 +79,7 @@ class ContainerImage(Resource):
         for slot, bounds in limits.items():
             for bound, value in bounds.items():
                 body = {"key": f"{prefix}/resource/{slot}/{bound}", "value": value}
-                results.append(await self._send("POST", "/config/set", json=body, timeout=timeout, signal=signal))
+                results.append(await self._send("POST", "/config/set", json=body, **options))
         return results
 
     async def modify_label(
@@ -93,35 +89,29 @@ class ContainerImage(Resource):
         tag: str,
         key: str,
         value: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Set the label ``key`` of the image."""
         body = {"key": f"{_etcd_image_key(registry, image, tag)}/labels/{key}", "value": value}
-        return await self._send("POST", "/config/set", json=body, timeout=timeout, signal=signal)
+        return await self._send("POST", "/config/set", json=body, **options)
 
     async def get(
         self,
         registry: str,
         image: str,
         tag: str,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """The image's resource settings from etcd."""
         body = {"key": f"{_etcd_image_key(registry, image, tag)}/resource/", "prefix": True}
-        return await self._send("POST", "/config/get", json=body, timeout=timeout, signal=signal)
+        return await self._send("POST", "/config/get", json=body, **options)
 
     async def install(
         self,
         name: str,
         resources: Mapping[str, Any] | None = None,
         registry: str = DEFAULT_REGISTRY,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Pull the image onto an agent by starting a throwaway session from it, then destroying it.
 
@@ -129,10 +119,14 @@ class ContainerImage(Resource):
         ``resources`` default to 1 CPU and 512 MiB; the default deadline is 10 minutes.
         """
         reference = name if registry == DEFAULT_REGISTRY else f"{registry}/{name}"
-        sessions = _Sessions(self._pipeline)
+        sessions = SessionLifecycle(self._pipeline)
         session_name = generate_session_name()
-        deadline = timeout if timeout is not None else INSTALL_TIMEOUT
+        timeout = options.get("timeout")
         await sessions.create_if_not_exists(
-            reference, session_name, resources or INSTALL_RESOURCES, timeout=deadline, signal=signal
+            reference,
+            session_name,
+            resources or INSTALL_RESOURCES,
+            timeout=INSTALL_TIMEOUT if timeout is None else timeout,
+            signal=options.get("signal"),
         )
-        return await sessions.destroy(session_name, timeout=timeout, signal=signal)
+        return await sessions.destroy(session_name, **options)

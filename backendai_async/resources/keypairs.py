@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ..abort import AbortSignal
+from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = [
     "KEYPAIR_FIELDS",
@@ -78,18 +83,15 @@ class Keypair(Resource):
         self,
         access_key: str | None = None,
         fields: Sequence[str] = KEYPAIR_FIELDS,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> KeypairInfo | None:
         """The keypair ``access_key`` (admins), or the caller's own keypair when it is None;
         None when the server finds none."""
         args = {"access_key": ("String!", access_key)}
-        result: KeypairInfo | None = await self._get(
-            "keypair", args, await self._select(fields, timeout, signal), timeout, signal
-        )
+        result: KeypairInfo | None = await self._get("keypair", args, await self._select(fields, **options), **options)
         return result
 
+    @paginated
     async def list(
         self,
         user_id: str | None = None,
@@ -97,18 +99,17 @@ class Keypair(Resource):
         is_active: bool | None = True,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[KeypairInfo]:
         """Every keypair (of the user with e-mail ``user_id`` if given; ``is_active=None``: all).
 
         Pages of ``page_size`` on API v5+ (``keypair_list``); one list before (``keypairs``).
         """
-        body = await self._select(fields, timeout, signal)
-        paged = await self._supports("paginated-lists", timeout, signal)
+        body = await self._select(fields, **options)
+        paged = await self._supports("paginated-lists", **options)
         args = {"email": ("String", user_id), "is_active": ("Boolean", is_active)}
         root = "keypair_list" if paged else "keypairs"
-        async for item in self._iterate(root, args, body, page_size if paged else None, timeout, signal):
+        async for item in self._iterate(root, args, body, page_size if paged else None, **options):
             yield item
 
     async def add(
@@ -118,9 +119,7 @@ class Keypair(Resource):
         is_admin: bool = False,
         resource_policy: str = "default",
         rate_limit: int = 1000,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Create a keypair for the user ``user_id`` (e-mail); the answer's ``keypair`` holds its keys."""
         props = {
@@ -131,25 +130,21 @@ class Keypair(Resource):
         }
         args = {"user_id": ("String!", user_id), "props": ("KeyPairInput!", props)}
         fields = " ".join((*_KEYPAIR_ADD_FIELDS, "access_key", "secret_key"))
-        return await self._mutate("create_keypair", args, timeout, signal, f"ok msg keypair {{ {fields} }}")
+        return await self._mutate("create_keypair", args, f"ok msg keypair {{ {fields} }}", **options)
 
     async def mutate(
         self,
         access_key: str,
         props: Mapping[str, Any],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Change the keypair (``is_active``, ``is_admin``, ``resource_policy``, ``rate_limit``, …)."""
         args = {"access_key": ("String!", access_key), "props": ("ModifyKeyPairInput!", dict(props))}
-        return await self._mutate("modify_keypair", args, timeout, signal)
+        return await self._mutate("modify_keypair", args, **options)
 
-    async def delete(
-        self, access_key: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def delete(self, access_key: str, **options: Unpack[CallOptions]) -> MutationResult:
         """Delete the keypair."""
-        return await self._mutate("delete_keypair", {"access_key": ("String!", access_key)}, timeout, signal)
+        return await self._mutate("delete_keypair", {"access_key": ("String!", access_key)}, **options)
 
 
 class _PolicyResource(Resource):
@@ -163,45 +158,37 @@ class _PolicyResource(Resource):
         self,
         name: str | None = None,
         fields: Sequence[str] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """The policy ``name``, or the list of every policy when ``name`` is None."""
-        body = await self._select(fields or self.default_fields, timeout, signal)
+        body = await self._select(fields or self.default_fields, **options)
         if name is None:
-            return await self._get(f"{self.kind}_resource_policies", {}, body, timeout, signal)
-        return await self._get(f"{self.kind}_resource_policy", {"name": ("String!", name)}, body, timeout, signal)
+            return await self._get(f"{self.kind}_resource_policies", {}, body, **options)
+        return await self._get(f"{self.kind}_resource_policy", {"name": ("String!", name)}, body, **options)
 
     async def add(
         self,
         name: str,
         props: Mapping[str, Any],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Create the policy ``name`` from ``props``."""
         args = {"name": ("String!", name), "props": (f"Create{self.input_prefix}ResourcePolicyInput!", dict(props))}
-        return await self._mutate(f"create_{self.kind}_resource_policy", args, timeout, signal)
+        return await self._mutate(f"create_{self.kind}_resource_policy", args, **options)
 
     async def mutate(
         self,
         name: str,
         props: Mapping[str, Any],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Change the policy ``name``."""
         args = {"name": ("String!", name), "props": (f"Modify{self.input_prefix}ResourcePolicyInput!", dict(props))}
-        return await self._mutate(f"modify_{self.kind}_resource_policy", args, timeout, signal)
+        return await self._mutate(f"modify_{self.kind}_resource_policy", args, **options)
 
-    async def delete(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def delete(self, name: str, **options: Unpack[CallOptions]) -> MutationResult:
         """Delete the policy ``name``."""
-        return await self._mutate(f"delete_{self.kind}_resource_policy", {"name": ("String!", name)}, timeout, signal)
+        return await self._mutate(f"delete_{self.kind}_resource_policy", {"name": ("String!", name)}, **options)
 
 
 class ResourcePolicy(_PolicyResource):

@@ -7,13 +7,17 @@ are a falsy ``LoginResult``. Ten failures in a row answer 429, raised as ``RateL
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
 from ..errors import AuthenticationError, ConfigError
-from .pipeline import Pipeline
+from .base import Resource
 
-__all__ = ["LoginMethods", "LoginResult"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["Login", "LoginResult"]
 
 MONITOR_REFUSAL = "Monitor user does not allow to login."
 
@@ -37,27 +41,23 @@ class LoginResult:
         return f"LoginResult(authenticated=False, fail_reason={self.fail_reason!r})"
 
 
-class LoginMethods:
-    """The JS client's login life-cycle (mixed into ``Client``); SESSION mode only."""
-
-    _pipeline: Pipeline
+class Login(Resource):
+    """The login life-cycle against the webserver (SESSION mode only); a part of ``client.account``."""
 
     def _require_session_mode(self, what: str) -> None:
         if self._pipeline.config.connection_mode != "SESSION":
             raise ConfigError(f"{what}() needs connection_mode='SESSION' (BACKEND_ENDPOINT_TYPE=session)")
 
-    async def check_login(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> bool:
+    async def check_login(self, **options: Unpack[CallOptions]) -> bool:
         """Whether the webserver session is authenticated (False when it answers no)."""
         self._require_session_mode("check_login")
         try:
-            body = await self._pipeline.send("POST", "/server/login-check", timeout=timeout, signal=signal)
+            body = await self._pipeline.send("POST", "/server/login-check", **options)
         except AuthenticationError:
             return False
         return isinstance(body, dict) and body.get("authenticated") is True
 
-    async def login(
-        self, otp: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> LoginResult:
+    async def login(self, otp: str | None = None, **options: Unpack[CallOptions]) -> LoginResult:
         """Log in with the configured ``user_id`` and ``password`` (and a TOTP code if given)."""
         self._require_session_mode("login")
         config = self._pipeline.config
@@ -68,38 +68,32 @@ class LoginMethods:
         body: dict[str, str] = {"username": config.user_id, "password": config.password}
         if otp is not None:
             body["otp"] = otp
-        return await self._login("/server/login", body, timeout, signal)
+        return await self._login("/server/login", body, **options)
 
     async def token_login(
         self,
         token: str | None = None,
         extra: dict[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> LoginResult:
         """Single sign-on: log in with ``token`` (sent as ``sToken``) or the webserver's token cookie."""
         self._require_session_mode("token_login")
         body: dict[str, Any] = dict(extra or {})
         if token is not None:
             body["sToken"] = token
-        return await self._login("/server/token-login", body, timeout, signal)
+        return await self._login("/server/token-login", body, **options)
 
-    async def logout(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> None:
+    async def logout(self, **options: Unpack[CallOptions]) -> None:
         """End the webserver session."""
         self._require_session_mode("logout")
-        await self._pipeline.send("POST", "/server/logout", json={}, timeout=timeout, signal=signal)
+        await self._pipeline.send("POST", "/server/logout", json={}, **options)
         forget = getattr(self._pipeline.authenticator, "forget", None)  # SessionAuthenticator's
         if callable(forget):
             forget()
 
-    async def _login(
-        self, path: str, body: dict[str, Any], timeout: float | None, signal: AbortSignal | None
-    ) -> LoginResult:
+    async def _login(self, path: str, body: dict[str, Any], **options: Unpack[CallOptions]) -> LoginResult:
         try:
-            answer = await self._pipeline.send(
-                "POST", path, json=body, timeout=timeout, signal=signal, retry_safe=False
-            )
+            answer = await self._pipeline.send("POST", path, json=body, **options, retry_safe=False)
         except AuthenticationError as exc:  # 401: the credentials were refused
             return LoginResult(False, exc.data, exc.message)
         if not isinstance(answer, dict) or answer.get("authenticated") is not True:
@@ -108,9 +102,9 @@ class LoginMethods:
             return LoginResult(False, data, reason)
         data = answer.get("data")
         if isinstance(data, dict) and data.get("role") == "monitor":
-            await self.logout(timeout=timeout, signal=signal)
+            await self.logout(**options)
             return LoginResult(False, data, MONITOR_REFUSAL)
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        await self._pipeline.negotiate(**options)
         return LoginResult(True, data)
 
 

@@ -1,14 +1,18 @@
-"""``client.resources`` (cluster totals, usage statistics) and ``client.maintenance``."""
+"""``client.resources`` (cluster totals, usage statistics, the slot table) and ``client.maintenance``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
 from .agents import Agent
 from .base import MutationResult, Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["RECALCULATE_TIMEOUT", "RESCAN_TIMEOUT", "Maintenance", "Resources"]
 
@@ -21,14 +25,12 @@ _TOTAL_FIELDS = ("id", "addr", "status", "first_contact", "cpu_cur_pct", "mem_cu
 class Resources(Resource):
     """``client.resources``."""
 
-    async def total_resource_information(
-        self, status: str = "ALIVE", *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
+    async def total_resource_information(self, status: str = "ALIVE", **options: Unpack[CallOptions]) -> dict[str, Any]:
         """Slot totals over every agent in ``status``: ``{slot: {"total", "used"}, …, "agents": {"total"}}``
         (``mem`` also has ``used`` memory as measured; slot values are summed as numbers)."""
         totals: dict[str, dict[str, float]] = {}
         count = 0
-        async for agent in Agent(self._pipeline).list(status, _TOTAL_FIELDS, timeout=timeout, signal=signal):
+        async for agent in Agent(self._pipeline).list(status, _TOTAL_FIELDS, **options):
             count += 1
             for key, slots in (("total", agent.get("available_slots")), ("used", agent.get("occupied_slots"))):
                 for slot, value in _slots(slots).items():
@@ -40,9 +42,16 @@ class Resources(Resource):
             mem["measured"] = mem.get("measured", 0.0) + float(agent.get("mem_cur_bytes") or 0)
         return {**totals, "agents": {"total": count}}
 
-    async def user_stats(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def user_stats(self, **options: Unpack[CallOptions]) -> Any:
         """``GET /resource/stats/user/month``: the caller's usage in 15-minute buckets."""
-        return await self._send("GET", "/resource/stats/user/month", timeout=timeout, signal=signal)
+        return await self._send("GET", "/resource/stats/user/month", **options)
+
+    async def get_resource_slots(self, **options: Unpack[CallOptions]) -> dict[str, str]:
+        """The slot table, e.g. ``{"cpu": "count", "mem": "bytes", "cuda.device": "count"}``."""
+        modern = await self._supports("config-resource-slots", **options)
+        path = "/config/resource-slots" if modern else "/etcd/resource-slots"
+        result: dict[str, str] = await self._send("GET", path, **options)
+        return result
 
 
 def _slots(value: Any) -> Mapping[str, Any]:
@@ -55,17 +64,13 @@ def _slots(value: Any) -> Mapping[str, Any]:
 class Maintenance(Resource):
     """``client.maintenance``."""
 
-    async def rescan_images(
-        self, registry: str | None = None, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def rescan_images(self, registry: str | None = None, **options: Unpack[CallOptions]) -> MutationResult:
         """Rescan the registry (all when None); the answer's ``task_id`` names the background task."""
         args = {"registry": ("String", registry or None)}
-        return await self._mutate(
-            "rescan_images", args, timeout if timeout is not None else RESCAN_TIMEOUT, signal, "ok msg task_id"
-        )
+        if options.get("timeout") is None:
+            options["timeout"] = RESCAN_TIMEOUT
+        return await self._mutate("rescan_images", args, "ok msg task_id", **options)
 
-    async def recalculate_usage(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> Any:
+    async def recalculate_usage(self, **options: Unpack[CallOptions]) -> Any:
         """``POST /resource/recalculate-usage`` (superadmin; default deadline 60 s)."""
-        return await self._send(
-            "POST", "/resource/recalculate-usage", timeout=timeout, default_timeout=RECALCULATE_TIMEOUT, signal=signal
-        )
+        return await self._send("POST", "/resource/recalculate-usage", default_timeout=RECALCULATE_TIMEOUT, **options)

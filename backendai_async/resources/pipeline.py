@@ -11,6 +11,7 @@ import aiohttp
 from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
+from ..errors import NegotiationRequiredError, UsageError
 from ..transport import Body, Params, ParseMode, ServerInfo, Target
 from ..versions import feature_enabled
 
@@ -77,13 +78,13 @@ class Pipeline(Protocol):
 def segment(name: str) -> str:
     """``name`` checked for use as one path segment (a session or folder name, an id)."""
     if not name or "/" in name or name in (".", ".."):
-        raise ValueError(f"not a valid name for a path segment: {name!r}")
+        raise UsageError(f"not a valid name for a path segment: {name!r}")
     return name
 
 
 def supports(pipeline: Pipeline, feature: str) -> bool:
     """Whether the negotiated server has ``feature`` (see ``versions.FEATURES``)."""
     if pipeline.api_version is None:
-        raise RuntimeError("the API version is not known yet: negotiate first")
+        raise NegotiationRequiredError("the API version is not known yet: negotiate first")
     manager = pipeline.server_info.manager_version if pipeline.server_info else None
     return feature_enabled(feature, pipeline.api_version, manager)

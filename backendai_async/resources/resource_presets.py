@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..abort import AbortSignal
 from .base import MutationResult, Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["ResourcePreset", "ResourcePresetInfo"]
 
@@ -26,47 +30,33 @@ class ResourcePreset(Resource):
     async def list(
         self,
         scaling_group: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``GET /resource/presets``: ``{"presets": [...]}`` (newer managers filter by ``scaling_group``)."""
         params = {"scaling_group": scaling_group} if scaling_group else None
-        result: dict[str, Any] = await self._send(
-            "GET", "/resource/presets", params=params, timeout=timeout, signal=signal
-        )
+        result: dict[str, Any] = await self._send("GET", "/resource/presets", params=params, **options)
         return result
 
     async def check(
         self,
         params: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``POST /resource/check-presets`` (``params`` e.g. ``{"scaling_group", "group"}``): limits,
         usage, and each preset with ``allocatable``."""
-        result: dict[str, Any] = await self._send(
-            "POST", "/resource/check-presets", json=dict(params or {}), timeout=timeout, signal=signal
-        )
+        result: dict[str, Any] = await self._send("POST", "/resource/check-presets", json=dict(params or {}), **options)
         return result
 
-    async def add(
-        self, name: str, props: Mapping[str, Any], *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def add(self, name: str, props: Mapping[str, Any], **options: Unpack[CallOptions]) -> MutationResult:
         """Create the preset ``name`` (``props``: ``resource_slots`` as a JSON string, ``shared_memory``)."""
         args = {"name": ("String!", name), "props": ("CreateResourcePresetInput!", dict(props))}
-        return await self._mutate("create_resource_preset", args, timeout, signal)
+        return await self._mutate("create_resource_preset", args, **options)
 
-    async def mutate(
-        self, name: str, props: Mapping[str, Any], *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def mutate(self, name: str, props: Mapping[str, Any], **options: Unpack[CallOptions]) -> MutationResult:
         """Change the preset ``name``."""
         args = {"name": ("String!", name), "props": ("ModifyResourcePresetInput!", dict(props))}
-        return await self._mutate("modify_resource_preset", args, timeout, signal)
+        return await self._mutate("modify_resource_preset", args, **options)
 
-    async def delete(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def delete(self, name: str, **options: Unpack[CallOptions]) -> MutationResult:
         """Delete the preset ``name``."""
-        return await self._mutate("delete_resource_preset", {"name": ("String!", name)}, timeout, signal)
+        return await self._mutate("delete_resource_preset", {"name": ("String!", name)}, **options)

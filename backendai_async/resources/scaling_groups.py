@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-from ..abort import AbortSignal
+from ..pagination import paginated
 from .base import MutationResult, Resource
 from .pipeline import segment, supports
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["SCALING_GROUP_FIELDS", "ScalingGroup", "ScalingGroupInfo"]
 
@@ -43,44 +48,36 @@ class ScalingGroup(Resource):
 
     field_gates: ClassVar[Mapping[str, str]] = _INPUT_GATES
 
+    @paginated
     async def list_available(
         self,
         fields: Sequence[str] = SCALING_GROUP_FIELDS,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[ScalingGroupInfo]:
         """Every scaling group (``wsproxy_addr`` from manager 21.09, ``is_public`` from 22.09.22)."""
-        body = await self._select(fields, timeout, signal)
-        async for item in self._iterate("scaling_groups", {}, body, None, timeout, signal):
+        body = await self._select(fields, **options)
+        async for item in self._iterate("scaling_groups", {}, body, None, **options):
             yield item
 
-    async def list(
-        self, group: str = "default", *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
+    async def list(self, group: str = "default", **options: Unpack[CallOptions]) -> dict[str, Any]:
         """``GET /scaling-groups?group=``: ``{"scaling_groups": [{"name"}]}`` usable in the project ``group``."""
-        result: dict[str, Any] = await self._send(
-            "GET", "/scaling-groups", params={"group": group}, timeout=timeout, signal=signal
-        )
+        result: dict[str, Any] = await self._send("GET", "/scaling-groups", params={"group": group}, **options)
         return result
 
     async def get_wsproxy_version(
         self,
         scaling_group: str,
         group_id: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """``{"wsproxy_version": …}`` of the scaling group; ``"v1"`` for managers before 21.09."""
-        if not await self._supports("wsproxy-addr", timeout, signal):
+        if not await self._supports("wsproxy-addr", **options):
             return {"wsproxy_version": "v1"}
         result: dict[str, Any] = await self._send(
             "GET",
             f"/scaling-groups/{segment(scaling_group)}/wsproxy-version",
             params={"group": group_id} if group_id else None,
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
         return result
 
@@ -88,48 +85,38 @@ class ScalingGroup(Resource):
         self,
         name: str,
         props: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Create a scaling group; ``props`` override the JS defaults (static driver, fifo scheduler, active)."""
         args = {
             "name": ("String!", name),
-            "props": ("CreateScalingGroupInput!", await self._input(props, timeout, signal)),
+            "props": ("CreateScalingGroupInput!", await self._input(props, **options)),
         }
-        return await self._mutate("create_scaling_group", args, timeout, signal)
+        return await self._mutate("create_scaling_group", args, **options)
 
-    async def associate_domain(
-        self, domain: str, scaling_group: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def associate_domain(self, domain: str, scaling_group: str, **options: Unpack[CallOptions]) -> MutationResult:
         """Let the domain use the scaling group."""
         args = {"domain": ("String!", domain), "scaling_group": ("String!", scaling_group)}
-        return await self._mutate("associate_scaling_group_with_domain", args, timeout, signal)
+        return await self._mutate("associate_scaling_group_with_domain", args, **options)
 
     async def update(
         self,
         name: str,
         props: Mapping[str, Any],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Change the scaling group (keys the manager does not know yet are left out)."""
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        await self._pipeline.negotiate(**options)
         kept = self._known(props)
         args = {"name": ("String!", name), "props": ("ModifyScalingGroupInput!", kept)}
-        return await self._mutate("modify_scaling_group", args, timeout, signal)
+        return await self._mutate("modify_scaling_group", args, **options)
 
-    async def delete(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> MutationResult:
+    async def delete(self, name: str, **options: Unpack[CallOptions]) -> MutationResult:
         """Delete the scaling group."""
-        return await self._mutate("delete_scaling_group", {"name": ("String!", name)}, timeout, signal)
+        return await self._mutate("delete_scaling_group", {"name": ("String!", name)}, **options)
 
-    async def _input(
-        self, props: Mapping[str, Any] | None, timeout: float | None, signal: AbortSignal | None
-    ) -> dict[str, Any]:
-        await self._pipeline.negotiate(timeout=timeout, signal=signal)
+    async def _input(self, props: Mapping[str, Any] | None, **options: Unpack[CallOptions]) -> dict[str, Any]:
+        await self._pipeline.negotiate(**options)
         return self._known({**_CREATE_DEFAULTS, **(props or {})})
 
     def _known(self, props: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,17 +17,21 @@ from typing import TYPE_CHECKING, Any, Union
 
 import aiohttp
 
-from ..abort import AbortSignal
-from ..errors import ResponseError
+from ..errors import ResponseError, UsageError
 from ..transport import reading
 from ..versions import feature_enabled
-from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .pipeline import segment
+from .sessions import SessionResource, session_prefix
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 if TYPE_CHECKING:
     from tarfile import TarFile
 
-__all__ = ["MAX_UPLOAD_FILES", "MAX_UPLOAD_SIZE", "FileSource", "SessionFileMethods"]
+__all__ = ["MAX_UPLOAD_FILES", "MAX_UPLOAD_SIZE", "FileSource", "SessionFiles"]
 
 MAX_UPLOAD_FILES = 20
 MAX_UPLOAD_SIZE = 1024 * 1024  # bytes; the server refuses a file of this size or more
@@ -38,18 +42,15 @@ _CHUNK = 64 * 1024
 FileSource = Union[str, "os.PathLike[str]", bytes, AsyncIterable[bytes]]
 
 
-class SessionFileMethods:
-    """``upload``, ``download``, ``download_single``, ``list_files`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionFiles(SessionResource):
+    """Files of a session, under ``/home/work``: ``upload``, ``download``, ``download_single``,
+    ``list_files``."""
 
     async def upload(
         self,
         session: str,
         files: Mapping[str, FileSource] | Iterable[str | os.PathLike[str]],
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
         """Upload files into the session's ``/home/work``.
 
@@ -59,17 +60,16 @@ class SessionFileMethods:
         """
         pairs = list(files.items()) if isinstance(files, Mapping) else [(Path(p).name, p) for p in files]
         if len(pairs) > MAX_UPLOAD_FILES:
-            raise ValueError(f"at most {MAX_UPLOAD_FILES} files per upload, not {len(pairs)}")
+            raise UsageError(f"at most {MAX_UPLOAD_FILES} files per upload, not {len(pairs)}")
         contents = [(name, await _read_limited(name, source)) for name, source in pairs]
         boundary = secrets.token_hex(16)
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         await self._pipeline.send(
             "POST",
             f"{session_prefix(version)}/{segment(session)}/upload",
             data=_form_data(contents, boundary),
             content_type=f"multipart/form-data; boundary={boundary}",
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
 
     async def download(
@@ -78,9 +78,8 @@ class SessionFileMethods:
         files: Iterable[str],
         dest: str | os.PathLike[str] = ".",
         *,
-        timeout: float | None = None,
         read_timeout: float | None = 60.0,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> list[Path]:
         """Download up to 5 paths (relative to ``/home/work``) into the directory ``dest``.
 
@@ -90,19 +89,18 @@ class SessionFileMethods:
         """
         names = list(files)
         if not 0 < len(names) <= MAX_DOWNLOAD_FILES:
-            raise ValueError(f"download takes 1 to {MAX_DOWNLOAD_FILES} paths, not {len(names)}")
+            raise UsageError(f"download takes 1 to {MAX_DOWNLOAD_FILES} paths, not {len(names)}")
         target = Path(dest)
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         unpacked: list[Path] = []
         async with self._pipeline.stream(
             "POST" if feature_enabled("session-download-post", version, None) else "GET",
             f"{session_prefix(version)}/{segment(session)}/download",
             params=[("files", name) for name in names],
             json={"files": names},
-            timeout=timeout,
             read_timeout=read_timeout,
-            signal=signal,
             retry_safe=True,  # reading files changes nothing
+            **options,
         ) as resp:
             with reading(resp):
                 reader = aiohttp.MultipartReader(resp.headers, resp.content)
@@ -112,37 +110,31 @@ class SessionFileMethods:
                     unpacked.extend(await _save_tar_part(part, target))
         return unpacked
 
-    async def download_single(
-        self, session: str, file: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> bytes:
+    async def download_single(self, session: str, file: str, **options: Unpack[CallOptions]) -> bytes:
         """The bytes of one file (at most 1 MiB) of the session."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         result: bytes = await self._pipeline.send(
             "POST" if feature_enabled("session-download-post", version, None) else "GET",
             f"{session_prefix(version)}/{segment(session)}/download_single",
             params={"file": file},
             json={"file": file},
-            timeout=timeout,
-            signal=signal,
+            **options,
             retry_safe=True,
             parse="bytes",
         )
         return result
 
-    async def list_files(
-        self, session: str, path: str = ".", *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
+    async def list_files(self, session: str, path: str = ".", **options: Unpack[CallOptions]) -> dict[str, Any]:
         """``{"files": [entries], "errors", "abspath"}`` for a directory under ``/home/work``
         (the server's JSON-in-a-string ``files`` decoded; an empty string, as the dummy agent
         sends, is an empty list)."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
             f"{session_prefix(version)}/{segment(session)}/files",
             params={"path": path},
             json={"path": path},  # ≤ 26.2 reads a JSON body even on this GET
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
         if isinstance(result.get("files"), str):
             try:
@@ -155,7 +147,7 @@ class SessionFileMethods:
 async def _read_limited(name: str, source: FileSource) -> bytes:
     """The content of one upload, refused at ``MAX_UPLOAD_SIZE`` bytes or more."""
     if not name or "\r" in name or "\n" in name:
-        raise ValueError(f"not a valid upload destination: {name!r}")
+        raise UsageError(f"not a valid upload destination: {name!r}")
     if isinstance(source, bytes):
         data = source
     elif isinstance(source, (str, os.PathLike)):
@@ -168,7 +160,7 @@ async def _read_limited(name: str, source: FileSource) -> bytes:
                 break
         data = bytes(buffer)
     if len(data) >= MAX_UPLOAD_SIZE:
-        raise ValueError(f"{name!r} is too large to upload: files must be under {MAX_UPLOAD_SIZE} bytes")
+        raise UsageError(f"{name!r} is too large to upload: files must be under {MAX_UPLOAD_SIZE} bytes")
     return data
 
 

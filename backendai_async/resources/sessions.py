@@ -4,18 +4,26 @@ dependency graph. (Commit and app-service start live on ``client.compute_session
 
 from __future__ import annotations
 
+import json as jsonlib
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..abort import AbortSignal
-from ..versions import feature_enabled
-from .pipeline import Pipeline, segment
+from ..errors import InvalidArgumentTypeError, UsageError
+from ..versions import feature_enabled, unsupported
+from .base import Resource
+from .pipeline import segment
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = [
     "CREATE_TIMEOUT",
     "DESTROY_TIMEOUT",
-    "SessionMethods",
+    "SessionLifecycle",
+    "SessionResource",
     "build_create_body",
     "generate_session_name",
     "session_prefix",
@@ -121,7 +129,7 @@ def _creation_options(
 
     def gate(feature: str | None, key: str) -> None:
         if feature is not None and not feature_enabled(feature, api_version, manager_version):
-            raise ValueError(f"{key!r} is not supported by API {api_version}")
+            raise unsupported(feature, api_version, manager_version, repr(key))
 
     body: dict[str, Any] = {}
     slots: dict[str, Any] = {}
@@ -152,7 +160,7 @@ def _creation_options(
             else:
                 config[_CLUSTER[key]] = value
         else:
-            raise ValueError(f"unknown key {key!r} in resources")
+            raise UsageError(f"unknown key {key!r} in resources")
     if slots:
         config["resources"] = slots
     if config:
@@ -160,26 +168,27 @@ def _creation_options(
     return body
 
 
-class SessionMethods:
-    """The session lifecycle (mixed into ``Client``); ``session`` is a name or a session id."""
+class SessionResource(Resource):
+    """A part of ``client.compute_session``: calls on compute sessions, by name or id."""
 
-    _pipeline: Pipeline
-
-    async def _prefix(self, timeout: float | None, signal: AbortSignal | None) -> str:
-        return session_prefix(await self._pipeline.negotiate(timeout=timeout, signal=signal))
+    async def _prefix(self, **options: Unpack[CallOptions]) -> str:
+        """``/session`` (``/kernel`` before API v5), after negotiating."""
+        return session_prefix(await self._pipeline.negotiate(**options))
 
     def _manager_version(self) -> str | None:
         info = self._pipeline.server_info
         return info.manager_version if info else None
+
+
+class SessionLifecycle(SessionResource):
+    """Create (also from a template), inspect, restart, rename, destroy; app services and commits."""
 
     async def create_if_not_exists(
         self,
         image: str,
         name: str | None = None,
         resources: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Create the session ``name`` from ``image``, or return it if it already runs.
 
@@ -188,7 +197,7 @@ class SessionMethods:
         session of that name with another image (or ``reuseIfExists: False``) raises
         ``SessionAlreadyExistsError`` carrying ``existing_session_id``.
         """
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         body = build_create_body(
             image, segment(name or generate_session_name()), resources, version, self._manager_version()
         )
@@ -196,9 +205,8 @@ class SessionMethods:
             "POST",
             "/session" if feature_enabled("session-prefix", version, None) else "/kernel/create",
             json=body,
-            timeout=timeout,
             default_timeout=CREATE_TIMEOUT,
-            signal=signal,
+            **options,
             retry_safe=body.get("reuseIfExists") is not False,  # get-or-create by name repeats safely
             full_response=True,
         )
@@ -210,12 +218,10 @@ class SessionMethods:
         image: str | None = None,
         session_name: str | None = None,
         resources: Mapping[str, Any] | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """Create a session from a session template; ``image`` and ``resources`` override it."""
-        version = await self._pipeline.negotiate(timeout=timeout, signal=signal)
+        version = await self._pipeline.negotiate(**options)
         body: dict[str, Any] = {"template_id": template_id, _name_key(version): session_name or generate_session_name()}
         if image is not None:
             body["image" if feature_enabled("image-key", version, None) else "lang"] = image
@@ -224,9 +230,8 @@ class SessionMethods:
             "POST",
             f"{session_prefix(version)}/_/create-from-template",
             json=body,
-            timeout=timeout,
             default_timeout=CREATE_TIMEOUT,
-            signal=signal,
+            **options,
             full_response=True,
         )
         return _with_created(response.status, response.body)
@@ -235,17 +240,14 @@ class SessionMethods:
         self,
         name: str,
         owner_key: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """The session's information (main kernel)."""
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}",
+            f"{await self._prefix(**options)}/{segment(name)}",
             params=_owner_params(owner_key),
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
         return result
 
@@ -256,8 +258,7 @@ class SessionMethods:
         forced: bool = False,
         *,
         recursive: bool = False,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Any:
         """Terminate the session; ``forced`` skips the graceful shutdown, ``recursive`` also
         destroys the sessions depending on it (then the answer is a list). Default deadline 15 s."""
@@ -269,41 +270,34 @@ class SessionMethods:
             params["recursive"] = "true"
         return await self._pipeline.send(
             "DELETE",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}",
+            f"{await self._prefix(**options)}/{segment(name)}",
             params=params,
-            timeout=timeout,
             default_timeout=DESTROY_TIMEOUT,
-            signal=signal,
+            **options,
         )
 
     async def restart(
         self,
         name: str,
         owner_key: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
         """Restart the session's kernels. Managers 26.7+ dropped this: ``UnsupportedOperationError``."""
         await self._pipeline.send(
             "PATCH",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}",
+            f"{await self._prefix(**options)}/{segment(name)}",
             params=_owner_params(owner_key),
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
 
-    async def rename(
-        self, name: str, new_name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> None:
+    async def rename(self, name: str, new_name: str, **options: Unpack[CallOptions]) -> None:
         """Rename a running session (``name`` sent in both the query and the body, §4.0)."""
         await self._pipeline.send(
             "POST",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}/rename",
+            f"{await self._prefix(**options)}/{segment(name)}/rename",
             params={"name": segment(new_name)},
             json={"name": new_name},
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
 
     async def get_logs(
@@ -311,93 +305,136 @@ class SessionMethods:
         name: str,
         owner_key: str | None = None,
         kernel_id: str | None = None,
-        *,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
         """The container logs ``{"result": {"logs": <text>}}`` of the main kernel, or of
-        ``kernel_id`` (managers 24.03.7+; ``ValueError`` on older ones)."""
-        prefix = await self._prefix(timeout, signal)
+        ``kernel_id`` (managers 24.03.7+; ``UnsupportedFeatureError`` on older ones)."""
+        prefix = await self._prefix(**options)
         params: dict[str, str] = {}
         params.update(_owner_params(owner_key))
         if kernel_id:
-            if not feature_enabled("per-kernel-logs", self._pipeline.api_version or "", self._manager_version()):
-                raise ValueError("kernel_id needs a manager of 24.03.7 or newer (call get_manager_version() first)")
+            if not self._has("per-kernel-logs"):
+                raise self._unsupported("per-kernel-logs", "kernel_id")
             params["kernel_id"] = kernel_id
         result: dict[str, Any] = await self._pipeline.send(
-            "GET", f"{prefix}/{segment(name)}/logs", params=params, timeout=timeout, signal=signal
+            "GET", f"{prefix}/{segment(name)}/logs", params=params, **options
         )
         return result
 
-    async def get_task_logs(
-        self, kernel_id: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> str:
+    async def get_task_logs(self, kernel_id: str, **options: Unpack[CallOptions]) -> str:
         """A batch task's log file, by the kernel id of the task."""
         result: str = await self._pipeline.send(
             "GET",
-            f"{await self._prefix(timeout, signal)}/_/logs",
+            f"{await self._prefix(**options)}/_/logs",
             params={"session_name": kernel_id},
-            timeout=timeout,
-            signal=signal,
+            **options,
             parse="text",
         )
         return result
 
-    async def get_direct_access_info(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> dict[str, Any]:
+    async def get_direct_access_info(self, name: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
         """SSH access of a system session (``{}`` for other sessions)."""
         result: dict[str, Any] = await self._pipeline.send(
             "GET",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}/direct-access-info",
-            timeout=timeout,
-            signal=signal,
+            f"{await self._prefix(**options)}/{segment(name)}/direct-access-info",
+            **options,
         )
         return result
 
-    async def shutdown_service(
-        self, name: str, service_name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> None:
+    async def shutdown_service(self, name: str, service_name: str, **options: Unpack[CallOptions]) -> None:
         """Stop an app service (``service_name`` in both the query and the body)."""
         await self._pipeline.send(
             "POST",
-            f"{await self._prefix(timeout, signal)}/{segment(name)}/shutdown-service",
+            f"{await self._prefix(**options)}/{segment(name)}/shutdown-service",
             params={"service_name": service_name},
             json={"service_name": service_name},
-            timeout=timeout,
-            signal=signal,
+            **options,
         )
 
-    async def get_status_history(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def get_status_history(self, name: str, **options: Unpack[CallOptions]) -> Any:
         """The session's status transitions (managers 25.12+; the ``result`` wrapper of 25.12 to 26.2 is
-        removed). ``ValueError`` on older managers."""
-        prefix = await self._prefix(timeout, signal)
-        if not feature_enabled("session-status-history", self._pipeline.api_version or "", self._manager_version()):
-            raise ValueError("status history needs a manager of 25.12 or newer (call get_manager_version() first)")
-        result = await self._pipeline.send(
-            "GET", f"{prefix}/{segment(name)}/status-history", timeout=timeout, signal=signal
-        )
+        removed). ``UnsupportedFeatureError`` on older managers."""
+        prefix = await self._prefix(**options)
+        if not self._has("session-status-history"):
+            raise self._unsupported("session-status-history", "status history")
+        result = await self._pipeline.send("GET", f"{prefix}/{segment(name)}/status-history", **options)
         if isinstance(result, dict) and result.keys() == {"result"}:
             return result["result"]
         return result
 
-    async def get_dependency_graph(
-        self, name: str, *, timeout: float | None = None, signal: AbortSignal | None = None
-    ) -> Any:
+    async def get_dependency_graph(self, name: str, **options: Unpack[CallOptions]) -> Any:
         """The tree of sessions this one depends on (API v6.20220315+)."""
-        prefix = await self._prefix(timeout, signal)
-        if not feature_enabled("session-dependencies", self._pipeline.api_version or "", None):
-            raise ValueError(f"session dependencies need API v6.20220315 or newer, not {self._pipeline.api_version}")
-        return await self._pipeline.send(
-            "GET", f"{prefix}/{segment(name)}/dependency-graph", timeout=timeout, signal=signal
-        )
+        prefix = await self._prefix(**options)
+        if not self._has("session-dependencies"):
+            raise self._unsupported("session-dependencies", "the dependency graph")
+        return await self._pipeline.send("GET", f"{prefix}/{segment(name)}/dependency-graph", **options)
 
-    # the JS client's legacy names (its ``runCode`` is ``execute``; ``run_code`` here is the loop)
-    create_kernel = create_if_not_exists
-    destroy_kernel = destroy
-    refresh_kernel = restart
+    async def start_service(
+        self,
+        session: str,
+        app: str,
+        port: int | None = None,
+        envs: Mapping[str, str] | None = None,
+        args: Mapping[str, Any] | None = None,
+        *,
+        login_session_token: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Start an in-container app behind the app proxy: ``{"token", "wsproxy_addr"}``."""
+        body: dict[str, Any] = {"app": app}
+        if port is not None:
+            body["port"] = port
+        if envs is not None:
+            body["envs"] = jsonlib.dumps(dict(envs))
+        if args is not None:
+            body["arguments"] = jsonlib.dumps(dict(args))
+        if login_session_token is not None:
+            body["login_session_token"] = login_session_token
+        return await self._on_session("POST", session, "/start-service", json=body, **options)
+
+    async def commit_session(
+        self,
+        session: str,
+        filename: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Commit the session's container to an image file (a background task on the agent)."""
+        params = {"filename": filename} if filename else None
+        return await self._on_session("POST", session, "/commit", params=params, **options)
+
+    async def get_commit_session_status(self, session: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
+        """``{"status": "ready" | "ongoing" | …, "kernel": <id>}`` of the latest commit."""
+        return await self._on_session("GET", session, "/commit", **options)
+
+    async def convert_session_to_image(
+        self,
+        session: str,
+        new_image_name: str,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        """Build an image from the session: ``{"task_id"}`` (follow it with
+        ``client.background_task_events``)."""
+        body = {"image_name": new_image_name}
+        return await self._on_session("POST", session, "/imagify", json=body, **options)
+
+    async def _on_session(
+        self,
+        method: str,
+        session: str,
+        suffix: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        **options: Unpack[CallOptions],
+    ) -> dict[str, Any]:
+        result = await self._pipeline.send(
+            method,
+            f"{await self._prefix(**options)}/{segment(session)}{suffix}",
+            params=params,
+            json=json,
+            **options,
+        )
+        return result if isinstance(result, dict) else {}
 
 
 def _with_created(status: int, body: Any) -> dict[str, Any]:
@@ -414,5 +451,7 @@ def generate_session_name() -> str:
 def _owner_params(owner_key: str | None) -> dict[str, str]:
     """``owner_access_key`` for an admin acting on another keypair's session."""
     if owner_key is not None and not isinstance(owner_key, str):  # e.g. destroy(name, True)
-        raise TypeError(f"owner_key must be an access key or None, not {owner_key!r} (forced= is a keyword)")
+        raise InvalidArgumentTypeError(
+            f"owner_key must be an access key or None, not {owner_key!r} (forced= is a keyword)"
+        )
     return {"owner_access_key": owner_key} if owner_key else {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 
@@ -18,17 +18,20 @@ from ..streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 from ..transport import Params, reading
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
-from .sessions import session_prefix
+from .sessions import SessionResource, session_prefix
 
-__all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "StreamMethods"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "SessionStreams"]
 
 BACKGROUND_TASK_FINAL_EVENTS = frozenset({"bgtask_done", "bgtask_cancelled", "bgtask_failed", "server_close"})
 
 
-class StreamMethods:
-    """``session_events``, ``background_task_events``, ``pty``, ``stream_execute`` (mixed into ``Client``)."""
-
-    _pipeline: Pipeline
+class SessionStreams(SessionResource):
+    """Streams: ``session_events``, ``background_task_events`` (SSE), ``pty``, ``stream_execute`` (websockets)."""
 
     def session_events(
         self,
@@ -38,9 +41,8 @@ class StreamMethods:
         owner_access_key: str | None = None,
         group: str = "*",
         scope: Literal["*", "session", "kernel"] = "*",
-        timeout: float | None = None,
         read_timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> EventStream:
         """Lifecycle events of the sessions you can see (``session_started``, ``kernel_pulling``, …;
         expect names you do not know). ``session_name``/``session_id`` narrow them down, checked on
@@ -58,43 +60,42 @@ class StreamMethods:
             return "/events/session", params
 
         return EventStream(
-            _sse_connect(self._pipeline, route, timeout, read_timeout),
+            _sse_connect(self._pipeline, route, options.get("timeout"), read_timeout),
             accept=_session_filter(session_name, session_id),
-            signal=signal,
+            signal=options.get("signal"),
         )
 
     def background_task_events(
         self,
         task_id: str,
         *,
-        timeout: float | None = None,
         read_timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> EventStream:
         """Progress of a background task: ``bgtask_updated`` events, then the final
         ``bgtask_done`` / ``bgtask_failed`` / ``bgtask_cancelled`` (or ``server_close``), after which
         the stream ends."""
         return EventStream(
             _sse_connect(
-                self._pipeline, lambda version: ("/events/background-task", {"task_id": task_id}), timeout, read_timeout
+                self._pipeline,
+                lambda version: ("/events/background-task", {"task_id": task_id}),
+                options.get("timeout"),
+                read_timeout,
             ),
             final_events=BACKGROUND_TASK_FINAL_EVENTS,
-            signal=signal,
+            signal=options.get("signal"),
         )
 
     def pty(
         self,
         session: str,
         *,
-        timeout: float | None = None,
         heartbeat: float | None = 30.0,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> Terminal:
         """The session's terminal: ``async with client.pty(name) as term``, then ``write``,
         ``resize``, ``read``."""
-        return Terminal(
-            lambda: _websocket(self._pipeline, session, "pty", timeout=timeout, heartbeat=heartbeat, signal=signal)
-        )
+        return Terminal(lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options))
 
     def stream_execute(
         self,
@@ -103,13 +104,12 @@ class StreamMethods:
         *,
         mode: Literal["query", "batch"] = "query",
         opts: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> ExecutionStream:
         """Execute over a websocket: ``async with client.stream_execute(name, code) as run: async for
         result in run`` (``run.send_input(text)`` answers ``waiting-input``)."""
         return ExecutionStream(
-            lambda: _websocket(self._pipeline, session, "execute", timeout=timeout, heartbeat=None, signal=signal),
+            lambda: _websocket(self._pipeline, session, "execute", heartbeat=None, **options),
             {"mode": mode, "code": code, "options": dict(opts or {})},
         )
 
@@ -120,14 +120,13 @@ async def _websocket(
     session: str,
     kind: str,
     *,
-    timeout: float | None,
     heartbeat: float | None,
-    signal: AbortSignal | None,
+    **options: Unpack[CallOptions],
 ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
     """``/stream/session/{id}/<kind>`` (``/stream/kernel/…`` on API v4)."""
-    version = await pipeline.negotiate(timeout=timeout, signal=signal)
+    version = await pipeline.negotiate(**options)
     path = f"/stream{session_prefix(version)}/{segment(session)}/{kind}"
-    async with pipeline.websocket(path, timeout=timeout, heartbeat=heartbeat, signal=signal) as ws:
+    async with pipeline.websocket(path, heartbeat=heartbeat, **options) as ws:
         yield ws
 
 

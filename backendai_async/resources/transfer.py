@@ -22,7 +22,15 @@ import aiohttp
 from yarl import URL
 
 from ..abort import AbortController, AbortSignal
-from ..errors import AbortError, BackendAIError, RequestError, RequestTimeoutError, ResponseError, ServerError
+from ..errors import (
+    AbortError,
+    BackendAIError,
+    RequestError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    UsageError,
+)
 from ..transport import reading
 from .pipeline import Pipeline
 
@@ -109,14 +117,14 @@ class _IterableSource:
 
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]:
         if offset < self._start:
-            raise ValueError(f"cannot resume an async iterable at byte {offset}: it went past {self._start}")
+            raise UsageError(f"cannot resume an async iterable at byte {offset}: it went past {self._start}")
         del self._buffer[: offset - self._start]
         self._start = offset
         while len(self._buffer) < length:
             try:
                 self._buffer += await anext(self._chunks)
             except StopAsyncIteration:
-                raise ValueError(
+                raise UsageError(
                     f"the async iterable ended after {self._start + len(self._buffer)} of {self.size} bytes"
                 ) from None
         with memoryview(self._buffer) as view:
@@ -136,7 +144,7 @@ def upload_source(source: UploadSource, size: int | None = None) -> _Source:
     if isinstance(source, (str, os.PathLike)):
         return _FileSource(Path(source))
     if size is None or size < 0:
-        raise ValueError("uploading an async iterable needs its size in bytes")
+        raise UsageError("uploading an async iterable needs its size in bytes")
     return _IterableSource(source, size)
 
 
@@ -161,7 +169,7 @@ async def tus_upload(
     """Send ``source`` to a tus upload URL (the upload exists: no creation step), resuming from
     the server's ``Upload-Offset`` after a failure. ``timeout`` bounds connecting and each wait."""
     if chunk_size <= 0:
-        raise ValueError(f"chunk_size must be positive, not {chunk_size!r}")
+        raise UsageError(f"chunk_size must be positive, not {chunk_size!r}")
     size = source.size
     timeout = timeout if timeout is not None else pipeline.config.timeout
     offset = failures = 0

@@ -58,6 +58,9 @@ async def test_list_all_pages_through_everything(fm: FakeManager, make_client: C
     assert len(set(seen)) == 1205
     pages = [r for r in fm.requests if r.path == "/admin/gql"]
     assert len(pages) == 13
+    awaited = await client.compute_session.list_all(["id"], page_size=500)
+    assert [s["id"] for s in awaited] == seen
+    assert len([r for r in fm.requests if r.path == "/admin/gql"]) == 13 + 3
 
 
 async def test_get_one_session(fm: FakeManager, make_client: ClientFactory) -> None:

@@ -84,7 +84,7 @@ async def test_run_code_async_callback_and_missing_callback(fm: FakeManager, mak
         return "Bob"
 
     assert "input: Bob" in (await client.run_code("exec-1", "input()", on_input=on_input)).stdout
-    with pytest.raises(ValueError, match="on_input"):
+    with pytest.raises(bai.UsageError, match="on_input"):
         await client.run_code("exec-1", "input()")
 
 

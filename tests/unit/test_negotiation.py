@@ -92,8 +92,9 @@ async def test_too_old_server_is_refused(make_client: ClientFactory) -> None:
 
 async def test_version_queries(fm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(fm)
-    with pytest.raises(RuntimeError):
-        client.supports("session-prefix")
+    for check in (client.supports, client.is_api_version_compatible_with, client.is_manager_version_compatible_with):
+        with pytest.raises(bai.NegotiationRequiredError, match="get_manager_version"):
+            check("session-prefix" if check == client.supports else "1")
     assert await client.get_server_version() == {"version": "v9.20250722", "manager": "26.9.6"}
     await client.get_manager_version()
     assert client.supports("session-prefix") and client.supports("per-kernel-logs")

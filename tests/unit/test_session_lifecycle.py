@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -174,10 +175,17 @@ def test_creation_options_are_gated() -> None:
     assert body["callback_url"] == "http://cb"
     assert body["priority"] == 5
     assert body["config"] == {"agent_list": ["i-1"]}
-    with pytest.raises(ValueError, match="'priority' is not supported"):
+    with pytest.raises(bai.UnsupportedFeatureError, match="'priority' needs API v"):
         build_create_body("python", "s1", {"priority": 5}, "v6.20220615")
-    with pytest.raises(ValueError, match="'batch_timeout' is not supported"):
+    with pytest.raises(
+        bai.UnsupportedFeatureError,
+        match=re.escape(
+            "'batch_timeout' needs API v8.20240915 and manager 24.12; the server is API v8.20240915, manager 24.09.0"
+        ),
+    ):
         build_create_body("python", "s1", {"batch_timeout": 60}, "v8.20240915", "24.09.0")
+    with pytest.raises(bai.UnsupportedFeatureError, match="call get_manager_version"):
+        build_create_body("python", "s1", {"batch_timeout": 60}, "v8.20240915")
     assert build_create_body("python", "s1", {"batch_timeout": 60}, "v8.20240915", "24.12.0")["batch_timeout"] == 60
 
 

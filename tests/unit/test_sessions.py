@@ -72,17 +72,25 @@ def test_cluster_size_goes_into_config_before_v6() -> None:
     assert body["config"] == {"clusterSize": 2}
 
 
+def test_an_unknown_option_is_a_usage_error() -> None:
+    with pytest.raises(bai.UsageError, match="unknown key 'cpus'"):
+        build_create_body("python", "s1", {"cpus": 1}, "v9.20250722")
+
+
 @pytest.mark.parametrize(
-    ("resources", "version", "message"),
+    ("resources", "version", "feature", "required"),
     [
-        ({"cpus": 1}, "v9.20250722", "unknown key 'cpus'"),
-        ({"enqueueOnly": True}, "v4.20190315", "'enqueueOnly' is not supported by API v4.20190315"),
-        ({"architecture": "aarch64"}, "v6.20200815", "'architecture' is not supported"),
+        ({"enqueueOnly": True}, "v4.20190315", "session-create-options", "API v4.20190615"),
+        ({"architecture": "aarch64"}, "v6.20200815", "architecture", "API v6.20220315"),
     ],
 )
-def test_bad_options_fail_before_sending(resources: dict[str, object], version: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_an_option_the_server_lacks_fails_before_sending(
+    resources: dict[str, object], version: str, feature: str, required: str
+) -> None:
+    with pytest.raises(bai.UnsupportedFeatureError) as caught:
         build_create_body("python", "s1", resources, version)
+    assert (caught.value.feature, caught.value.required, caught.value.server) == (feature, required, f"API {version}")
+    assert str(caught.value) == f"{next(iter(resources))!r} needs {required}; the server is API {version}"
 
 
 async def test_bad_name_or_option_sends_nothing_but_the_probe(fm: FakeManager, make_client: ClientFactory) -> None:
@@ -123,6 +131,6 @@ async def test_unknown_image_is_not_found(fm: FakeManager, make_client: ClientFa
 async def test_owner_key_must_be_a_string(fm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(fm)
     await client.create_if_not_exists("python", "s-three")
-    with pytest.raises(TypeError, match="forced= is a keyword"):
+    with pytest.raises(bai.InvalidArgumentTypeError, match="forced= is a keyword"):
         await client.destroy("s-three", True)  # type: ignore[arg-type]
     await client.destroy("s-three", forced=True)

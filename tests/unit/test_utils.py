@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import backendai_async as bai
 from backendai_async.utils import Utils, change_binary_unit, clamp, elapsed_time, gql_to_list, gql_to_object
 
 
@@ -20,7 +21,7 @@ def test_change_binary_unit(value: float | str, target: str, default: str, expec
 
 @pytest.mark.parametrize(("value", "target"), [("1x", "g"), ("1g", "auto"), ("", "g"), ("g", "g")])
 def test_change_binary_unit_refuses(value: str, target: str) -> None:
-    with pytest.raises(ValueError, match=r"unit|quantity"):
+    with pytest.raises(bai.UsageError, match=r"unit|quantity"):
         change_binary_unit(value, target)
 
 

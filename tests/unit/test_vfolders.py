@@ -199,11 +199,12 @@ async def test_options_an_old_server_lacks_raise_before_sending(make_client: Cli
         client = make_client(fm)
         await client.get_manager_version()
         sent = len(fm.requests)
-        with pytest.raises(ValueError, match="cloneable"):
+        with pytest.raises(bai.UnsupportedFeatureError, match=r"'cloneable' needs API v6\.20200815") as caught:
             await client.vfolder.create("f", cloneable=True)
-        with pytest.raises(ValueError, match="parents"):
+        assert (caught.value.feature, caught.value.server) == ("storage-proxy", f"API {client.api_version}")
+        with pytest.raises(bai.UnsupportedFeatureError, match="'parents' needs"):
             await client.vfolder.mkdir("d", "f", parents=True)
-        with pytest.raises(ValueError, match="move_file"):
+        with pytest.raises(bai.UnsupportedFeatureError, match="move_file needs"):
             await client.vfolder.move_file("a", "b", "f")
         assert len(fm.requests) == sent
         await client.vfolder.create("f", "local:volume1", usage_mode="general")
@@ -214,7 +215,7 @@ async def test_options_an_old_server_lacks_raise_before_sending(make_client: Cli
 
 async def test_name_is_required_and_checked(fm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(fm)
-    with pytest.raises(ValueError, match="which vfolder"):
+    with pytest.raises(bai.UsageError, match="which vfolder"):
         await client.vfolder.info()
     with pytest.raises(ValueError, match="path segment"):
         await client.vfolder.info("a/b")

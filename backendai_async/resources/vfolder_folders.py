@@ -1,0 +1,158 @@
+"""``client.vfolder``, the folders themselves: create, list, inspect, rename, delete and the trash bin,
+hosts, quota."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..pagination import paginated
+from .base import listed
+from .vfolder_base import VFolderResource
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["VFolderFolders"]
+
+
+class VFolderFolders(VFolderResource):
+    """Folders: create, list, clone, update, rename, delete, trash bin, hosts, quota."""
+
+    async def list_allowed_types(self, **options: Unpack[CallOptions]) -> Any:
+        """The folder types this server allows, e.g. ``["user", "group"]``."""
+        return await self._send("GET", "/folders/_/allowed_types", **options)
+
+    async def create(
+        self,
+        name: str,
+        host: str = "",
+        group: str = "",
+        usage_mode: str = "general",
+        permission: str = "rw",
+        cloneable: bool = False,
+        *,
+        unmanaged_path: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Create a folder; ``group`` (a project id) makes a project folder. Options the server
+        does not know raise ``ValueError`` unless left at their defaults."""
+        await self._pipeline.negotiate(**options)
+        body: dict[str, Any] = {"name": name}
+        if host:
+            body["host"] = host
+        if unmanaged_path:
+            body["unmanaged_path"] = unmanaged_path
+        gated = (
+            ("group", group, "", "group-folder"),
+            ("usage_mode", usage_mode, "general", "vfolder-usage-mode"),
+            ("permission", permission, "rw", "vfolder-usage-mode"),
+            ("cloneable", cloneable, False, "storage-proxy"),
+        )
+        for key, value, default, feature in gated:
+            if self._has(feature):
+                if value != "":
+                    body[key] = value
+            elif value != default:
+                raise self._unsupported(feature, repr(key))
+        return await self._send("POST", "/folders", json=body, **options)
+
+    async def clone(
+        self,
+        input: Mapping[str, Any],
+        name: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Clone a cloneable folder; ``input`` holds ``target_name``, ``target_host``,
+        ``usage_mode``, ``permission``, ``cloneable``."""
+        return await self._send("POST", self._folder(name) + "/clone", json=dict(input), **options)
+
+    async def update_folder(
+        self,
+        input: Mapping[str, Any],
+        name: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Change ``cloneable`` and/or ``permission``."""
+        path = self._folder(name) + "/update-options"
+        return await self._send("POST", path, json=dict(input), **options)
+
+    async def list_hosts(self, group_id: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        """The usable hosts (``default``, ``allowed``, ``volume_info``); ``group_id`` from 22.03."""
+        await self._pipeline.negotiate(**options)
+        params = {"group_id": group_id} if group_id and self._has("vfolder-hosts-group") else None
+        return await self._send("GET", "/folders/_/hosts", params=params, **options)
+
+    async def list_all_hosts(self, **options: Unpack[CallOptions]) -> Any:
+        """Every host (superadmin)."""
+        await self._pipeline.negotiate(**options)
+        path = "/folders/_/all-hosts" if self._has("storage-proxy") else "/folders/_/all_hosts"
+        return await self._send("GET", path, **options)
+
+    async def info(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        return await self._send("GET", self._folder(name), **options)
+
+    async def rename(self, new_name: str, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        """Rename the folder (JS renames ``this.name`` only; here ``name`` works too)."""
+        path = self._folder(name) + "/rename"
+        return await self._send("POST", path, json={"new_name": new_name}, **options)
+
+    async def delete(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        """Delete by name (newer servers move it to the trash bin)."""
+        return await self._send("DELETE", self._folder(name), **options)
+
+    async def delete_by_id(self, id: str, **options: Unpack[CallOptions]) -> Any:
+        """Delete by folder id."""
+        return await self._send("DELETE", "/folders", json={"id": id}, **options)
+
+    async def restore_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+        """Bring a deleted folder back (24.03+)."""
+        body = {"vfolder_id": vfolder_id}
+        return await self._send("POST", "/folders/restore-from-trash-bin", json=body, **options)
+
+    async def delete_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+        """Delete a trashed folder forever: its files go (24.03+)."""
+        body = {"vfolder_id": vfolder_id}
+        return await self._send("POST", "/folders/delete-from-trash-bin", json=body, **options)
+
+    async def purge(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+        """Remove a deleted folder's record too (admins; 24.03+)."""
+        body = {"vfolder_id": vfolder_id}
+        return await self._send("POST", "/folders/purge", json=body, **options)
+
+    async def leave_invited(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+        """Leave a folder shared with you."""
+        return await self._send("POST", self._folder(name) + "/leave", **options)
+
+    async def get_quota(self, host: str, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+        params = {"folder_host": host, "id": vfolder_id}
+        return await self._send("GET", "/folders/_/quota", params=params, **options)
+
+    async def set_quota(
+        self,
+        host: str,
+        vfolder_id: str,
+        quota: int,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Set the quota in bytes."""
+        body = {"folder_host": host, "id": vfolder_id, "input": {"size_bytes": quota}}
+        return await self._send("POST", "/folders/_/quota", json=body, **options)
+
+    @paginated
+    async def list(
+        self,
+        group_id: str | None = None,
+        user_email: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Folders you can see; ``group_id`` (project) and ``user_email`` (owner) filter."""
+        params: dict[str, str] = {}
+        if group_id:
+            params["group_id"] = group_id
+        if user_email:
+            params["owner_user_email"] = user_email
+        for item in listed(await self._send("GET", "/folders", params=params or None, **options), "/folders"):
+            yield item

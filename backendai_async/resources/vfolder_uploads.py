@@ -1,0 +1,165 @@
+"""``client.vfolder``, uploads: one file or a whole tree, by tus (``transfer.py`` moves the bytes)."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
+
+from ..errors import UsageError
+from .pipeline import segment
+from .transfer import (
+    DEFAULT_CHUNK_SIZE,
+    Progress,
+    UploadSource,
+    tus_upload,
+    upload_source,
+)
+from .vfolder_files import VFolderFiles
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["DEFAULT_CONCURRENCY", "VFolderUploads"]
+
+DEFAULT_CONCURRENCY = 4  #: files uploaded at the same time by ``upload_tree``
+
+
+class VFolderUploads(VFolderFiles):
+    """Uploads (``upload_tree`` makes the directories with ``mkdir``)."""
+
+    async def create_upload_session(
+        self,
+        path: str,
+        size: int,
+        name: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> str:
+        """A tus upload URL (with its token) for ``size`` bytes at ``path`` in the folder."""
+        return str(await self._upload_url(path, size, name, **options))
+
+    async def _upload_url(self, path: str, size: int, name: str | None, **options: Unpack[CallOptions]) -> URL:
+        await self._pipeline.negotiate(**options)
+        body = {"path": path, "size": size}
+        if self._has("storage-proxy"):
+            answer = await self._send("POST", self._folder(name) + "/request-upload", json=body, **options)
+            return URL(answer["url"]).update_query(token=answer["token"])
+        answer = await self._send("POST", self._folder(name) + "/create_upload_session", json=body, **options)
+        return self._endpoint_url(f"/folders/_/tus/upload/{segment(answer['token'])}")
+
+    async def upload(
+        self,
+        path: str,
+        source: UploadSource,
+        name: str | None = None,
+        *,
+        size: int | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Progress | None = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Upload a local file, bytes, or an async iterable of bytes (give its ``size``) to
+        ``path`` in the folder, by tus in PATCHes of ``chunk_size`` bytes, resuming after a
+        dropped connection. ``progress(path, done, total)`` follows the bytes; ``timeout``
+        bounds connecting and each wait, not the whole transfer (abort with ``signal``)."""
+        prepared = upload_source(source, size)
+        url = await self._upload_url(path, prepared.size, name, **options)
+        await tus_upload(
+            self._pipeline,
+            url,
+            prepared,
+            label=path,
+            chunk_size=chunk_size,
+            progress=progress,
+            **options,
+        )
+
+    async def upload_tree(
+        self,
+        local_dir: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        path: str = "",
+        concurrency: int = DEFAULT_CONCURRENCY,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Progress | None = None,
+        **options: Unpack[CallOptions],
+    ) -> builtins.list[str]:
+        """Upload a local directory tree under ``path`` in the folder, layout kept, directories
+        (empty ones too) created, up to ``concurrency`` files at a time. Returns the uploaded
+        paths; the first failure cancels the rest and is raised."""
+        if concurrency < 1:
+            raise UsageError(f"concurrency must be at least 1, not {concurrency!r}")
+        loop = asyncio.get_running_loop()
+        dirs, files = await loop.run_in_executor(None, _scan_tree, Path(local_dir), path)
+        await self._make_dirs(dirs, name, **options)
+        queue = iter(files)
+
+        async def worker() -> None:
+            for local, remote in queue:
+                await self.upload(
+                    remote,
+                    local,
+                    name,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                    **options,
+                )
+
+        await _run_all([worker() for _ in range(min(concurrency, len(files)))])
+        return [remote for _, remote in files]
+
+    async def _make_dirs(self, dirs: Sequence[str], name: str | None, **options: Unpack[CallOptions]) -> None:
+        await self._pipeline.negotiate(**options)
+        if self._has("storage-proxy"):
+            for leaf in dirs:
+                await self.mkdir(leaf, name, parents=True, exist_ok=True, **options)
+            return
+        done: set[str] = set()  # old servers: one level at a time, parents first
+        for leaf in dirs:
+            parts = PurePosixPath(leaf).parts
+            for depth in range(1, len(parts) + 1):
+                step = "/".join(parts[:depth])
+                if step not in done:
+                    done.add(step)
+                    await self.mkdir(step, name, **options)
+
+
+def _scan_tree(root: Path, path: str) -> tuple[builtins.list[str], builtins.list[tuple[Path, str]]]:
+    """The leaf directories and the files under ``root``, as folder paths below ``path``."""
+    if not root.is_dir():
+        raise UsageError(f"not a directory: {root}")
+    base = PurePosixPath(path.strip("/") or ".")
+    dirs: builtins.list[str] = []
+    files: builtins.list[tuple[Path, str]] = []
+    for current, subdirs, names in os.walk(root):
+        subdirs.sort()
+        target = base / Path(current).relative_to(root).as_posix()
+        if str(target) != "." and not subdirs:
+            dirs.append(str(target))  # leaves: their parents are created with them
+        files.extend((Path(current, n), str(target / n)) for n in sorted(names))
+    return dirs, files
+
+
+async def _run_all(jobs: Sequence[Any]) -> None:
+    """Run coroutines together; the first failure cancels the others and is raised."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    if not tasks:
+        return
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            raise failure

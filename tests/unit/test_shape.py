@@ -1,0 +1,110 @@
+"""The shape of the SDK: sub-objects as typed properties, the JS top-level names as aliases, one
+resource model, imports that flow one way."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import pydoc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import backendai_async as bai
+from backendai_async.resources.base import Resource
+from backendai_async.testing import FakeManager
+
+from .conftest import ClientFactory
+
+PACKAGE = Path(bai.__file__).parent
+SUB_OBJECTS = [name for name, value in vars(bai.Client).items() if isinstance(value, property)]
+ALIASES = {name: value for name, value in vars(bai.Client).items() if type(value).__name__ == "_Alias"}
+
+
+def test_every_sub_object_is_a_documented_property_returning_a_resource(
+    fm: FakeManager, make_client: ClientFactory
+) -> None:
+    client = make_client(fm)
+    assert {"compute_session", "vfolder", "keypair", "account", "graphql", "resources"} <= set(SUB_OBJECTS)
+    for name in SUB_OBJECTS:
+        prop = vars(bai.Client)[name]
+        assert prop.__doc__, name
+        part = getattr(client, name)
+        assert isinstance(part, Resource), name
+        assert getattr(client, name) is part  # built once
+        assert inspect.get_annotations(prop.fget)["return"] == type(part).__name__
+
+
+def test_sub_objects_are_built_on_first_use_and_their_modules_imported_then() -> None:
+    code = (
+        "import sys, backendai_async as bai\n"
+        "client = bai.Client(bai.ClientConfig('AK', 'SK', 'http://127.0.0.1:1'))\n"
+        "print('backendai_async.resources.keypairs' in sys.modules, client._parts == {})\n"
+        "client.keypair\n"
+        "print('backendai_async.resources.keypairs' in sys.modules, len(client._parts))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "True", "1"]
+
+
+def test_help_shows_the_sub_objects_and_the_aliases_with_their_docs() -> None:
+    text = pydoc.render_doc(bai.Client, renderer=pydoc.plaintext)
+    assert "_SubObject" not in text
+    assert "compute_session\n |      Compute sessions:" in text
+    assert "get_info(self, name: 'str', owner_key: 'str | None' = None, **options" in text
+    assert bai.Client.get_info.__doc__ is not None
+    assert bai.Client.get_info.__doc__.strip() in text
+
+
+@pytest.mark.parametrize("name", sorted(ALIASES))
+def test_each_js_top_level_name_is_the_sub_objects_bound_method(
+    name: str, fm: FakeManager, make_client: ClientFactory
+) -> None:
+    client = make_client(fm)
+    method = getattr(client, name)
+    part = getattr(client, ALIASES[name]._sub_object)
+    assert method.__self__ is part
+    assert method.__func__ is getattr(bai.Client, name)
+    assert method.__doc__
+
+
+def test_the_legacy_js_names_keep_working() -> None:
+    assert bai.Client.create_kernel is bai.Client.create_if_not_exists
+    assert bai.Client.destroy_kernel is bai.Client.destroy
+    assert bai.Client.refresh_kernel is bai.Client.restart
+
+
+def test_resources_never_import_the_client() -> None:
+    for path in (PACKAGE / "resources").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module not in ("client", "backendai_async.client"), path.name
+                assert not (node.level == 2 and node.module is None and any(a.name == "client" for a in node.names))
+
+
+def test_no_class_is_over_300_lines() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "transport.py" or "testing" in path.parts:  # split elsewhere (issue 9)
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno is not None
+                assert node.end_lineno - node.lineno < 300, f"{path.name}: {node.name}"
+
+
+def test_every_exception_raised_on_purpose_is_a_backendai_error() -> None:
+    """``raise X(...)`` in the resources, the client and the helpers: X is in the error tree (or a
+    helper that builds one: ``unsupported``, ``graphql_error``). A local file that changes under an
+    upload is an ``OSError``, like the errors of ``open()`` itself."""
+    builders = {"unsupported", "_unsupported", "graphql_error"}
+    paths = [*(PACKAGE / "resources").glob("*.py"), PACKAGE / "client.py", PACKAGE / "utils.py"]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in builders or (path.name == "transfer.py" and name == "OSError"):
+                    continue
+                assert issubclass(getattr(bai, name, object), bai.BackendAIError), f"{path.name}:{node.lineno} {name}"
