@@ -37,9 +37,9 @@ class _Installable(Protocol):
 class GraphQLFailure(Exception):
     """Raised by a ``graphql_handler``: the fake answers these GraphQL errors (with ``data``)."""
 
-    def __init__(self, message: str, *, data: Any = None) -> None:
+    def __init__(self, message: str, *, data: Any = None, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
-        self.errors: list[dict[str, Any]] = [{"message": message}]
+        self.errors: list[dict[str, Any]] = errors if errors is not None else [{"message": message}]
         self.data = data
 
 

@@ -16,13 +16,14 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
 from ._auth import Gate
+from ._directory import Directory
 from ._http import (
     Call,
     Handler,
@@ -46,6 +47,9 @@ from .fake_vfolders import VFolderService
 from .faults import Fault, FaultPlayer
 from .generations import GENERATIONS, Generation
 
+if TYPE_CHECKING:
+    from .graphql_server import GraphQLServer
+
 __all__ = [
     "DEFAULT_KEYPAIRS",
     "DEFAULT_USERS",
@@ -59,13 +63,6 @@ __all__ = [
 
 #: ``graphql_handler(query, variables, access_key) -> data``
 GraphQLHandler = Callable[[str, Any, str], Any]
-
-
-def _canned_graphql(query: str, variables: Any, access_key: str) -> Any:
-    """A minimal answer: the caller's keypair for a query mentioning ``keypair``, else ``{}``."""
-    if "keypair" in query:
-        return {"keypair": {"access_key": access_key, "is_active": True}}
-    return {}
 
 
 class FakeManager:
@@ -96,7 +93,10 @@ class FakeManager:
         #: live compute sessions by session id
         self.sessions: dict[str, ComputeSession] = {}
         self.unknown_images: set[str] = {"unknown-image"}
-        self.graphql_handler: GraphQLHandler = _canned_graphql
+        #: domains, groups, images, agents, scaling groups, policies, storage volumes (for GraphQL)
+        self.directory = Directory()
+        #: answers every GraphQL document; replace it (e.g. with a ``GraphQLScript``) to script answers
+        self.graphql_handler: GraphQLHandler = self._execute_graphql
         #: webserver sessions: session id -> access key
         self.web_sessions: dict[str, str] = {}
         #: SSO tokens for ``/server/token-login``: token -> username
@@ -120,6 +120,20 @@ class FakeManager:
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
+
+    @functools.cached_property
+    def graphql(self) -> GraphQLServer:
+        """The GraphQL executor over this fake's state (``graphql.ignored``: filters not applied)."""
+        try:
+            from .graphql_server import GraphQLServer
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise RuntimeError(
+                "GraphQL on the FakeManager needs graphql-core: pip install 'backendai-async[testing]'"
+            ) from exc
+        return GraphQLServer(self)
+
+    def _execute_graphql(self, query: str, variables: Any, access_key: str) -> Any:
+        return self.graphql(query, variables, access_key)
 
     def __repr__(self) -> str:
         where = str(self._url) if self._runner is not None else "stopped"

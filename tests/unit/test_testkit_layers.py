@@ -4,9 +4,12 @@ no class of several hundred lines."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import backendai_async.testing
+from backendai_async.testing import GENERATIONS
 
 PACKAGE = Path(backendai_async.testing.__file__).parent
 
@@ -56,3 +59,19 @@ def test_no_huge_class() -> None:
         if isinstance(node, ast.ClassDef)
     }
     assert max(sizes.values()) < 500, sorted(sizes.items(), key=lambda item: -item[1])[:3]
+
+
+def test_graphql_core_is_loaded_only_when_the_fake_answers_graphql() -> None:
+    code = (
+        "import sys, backendai_async, backendai_async.testing\n"
+        "assert 'graphql' not in sys.modules, 'imported too early'\n"
+        "backendai_async.testing.FakeManager().graphql\n"
+        "assert 'graphql' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_schemas_ship_in_the_package() -> None:
+    names = {path.stem for path in (PACKAGE / "schemas").glob("*.graphql")}
+    assert {gen.schema for gen in GENERATIONS.values()} <= names
+    assert len(names) == 8

@@ -1,0 +1,188 @@
+"""The FakeManager executes GraphQL against the real schema of its generation, from its own state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import backendai_async as bai
+from backendai_async.testing import GENERATIONS, FakeManager
+
+from .conftest import AK, SK, USER_AK, USER_SK, ClientFactory
+
+
+async def _all(items: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in items]
+
+
+def _user_client(fm: FakeManager) -> bai.Client:
+    return bai.Client(bai.ClientConfig(USER_AK, USER_SK, str(fm.url), max_retries=0))
+
+
+async def test_default_fake_lists_everything_from_its_state(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    created = await client.create_if_not_exists("python:3.9-ubuntu20.04", "listed-session")
+
+    sessions = await _all(client.compute_session.list_all())
+    keypairs = await _all(client.keypair.list())
+    users = await _all(client.user.list())
+    groups = await _all(client.group.list())
+    images = await _all(client.image.list())
+    agents = await _all(client.agent.list())
+
+    assert [(s["id"], s["name"], s["status"]) for s in sessions] == [
+        (created["sessionId"], "listed-session", "RUNNING")
+    ]
+    assert sessions[0]["containers"] == [{"live_stat": None, "last_stat": None}]
+    assert {k["access_key"] for k in keypairs} == set(fm.keypairs)
+    assert {u["username"] for u in users} == {"admin", "user"}
+    assert users[0]["groups"] == [{"id": groups[0]["id"], "name": "default"}]
+    assert [g["name"] for g in groups] == ["default"]
+    assert {(i["name"], i["tag"]) for i in images} == {
+        ("stable/python", "3.9-ubuntu20.04"),
+        ("stable/python", "3.11-ubuntu22.04"),
+    }
+    assert [a["id"] for a in agents] == ["i-fake-agent"]
+    assert isinstance(agents[0]["available_slots"], str)  # a JSONString, as the manager sends it
+
+
+async def test_lists_follow_state_changes(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    fm.directory.add_image("cr.backend.ai/testing/ngc-pytorch:24.03")
+    fm.directory.agents.append({**fm.directory.agents[0], "id": "i-lost", "status": "LOST"})
+
+    images = await _all(client.image.list(fields=("name", "tag", "registry")))
+    alive = await _all(client.agent.list(fields=("id",)))
+    lost = await _all(client.agent.list(status="LOST", fields=("id",)))
+
+    assert {"name": "testing/ngc-pytorch", "tag": "24.03", "registry": "cr.backend.ai"} in images
+    assert alive == [{"id": "i-fake-agent"}]
+    assert lost == [{"id": "i-lost"}]
+
+
+async def test_session_list_pages_and_filters(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    for i in range(5):
+        created = await client.create_if_not_exists("python:3.9-ubuntu20.04", f"paged-{i}")
+        if i % 2:
+            fm.sessions[created["sessionId"]].status = "PENDING"
+
+    page = await client.compute_session.list(fields=("name",), status="RUNNING,PENDING", limit=2, offset=1)
+    pending = await _all(client.compute_session.list_all(fields=("name", "status"), status="PENDING", page_size=1))
+    everything = await _all(client.compute_session.list_all(fields=("name",), page_size=2))
+
+    assert page["compute_session_list"]["total_count"] == 5
+    assert len(page["compute_session_list"]["items"]) == 2
+    assert sorted(s["name"] for s in pending) == ["paged-1", "paged-3"]
+    assert sorted(s["name"] for s in everything) == [f"paged-{i}" for i in range(5)]
+    assert [r.json["variables"]["offset"] for r in fm.requests if r.path == "/admin/gql"][-3:] == [0, 2, 4]
+
+
+async def test_filter_and_order_in_the_managers_language(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    for name in ("beta-one", "alpha-two", "beta-three"):
+        await client.create_if_not_exists("python:3.9-ubuntu20.04", name)
+    document = (
+        "query($filter: String, $order: String) { compute_session_list(limit: 10, offset: 0, "
+        "filter: $filter, order: $order) { items { name } total_count } }"
+    )
+
+    data = await client.query(document, {"filter": 'name ilike "BETA%"', "order": "-name"})
+    ignored = await client.query(document, {"filter": 'name == "alpha-two" | name == "x"', "order": "+name"})
+
+    assert data["compute_session_list"] == {"items": [{"name": "beta-three"}, {"name": "beta-one"}], "total_count": 2}
+    assert ignored["compute_session_list"]["total_count"] == 3  # an or-expression is not applied…
+    assert fm.graphql.ignored == ['name == "alpha-two" | name == "x"']  # …and says so
+
+
+async def test_unknown_field_is_a_graphql_error_like_the_servers(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+
+    with pytest.raises(bai.GraphQLError) as caught:
+        await client.query("query { keypair { access_key no_such_field } }")
+
+    assert caught.value.status == 200
+    assert caught.value.errors == [
+        {"message": "Cannot query field 'no_such_field' on type 'KeyPair'.", "locations": [{"line": 1, "column": 30}]}
+    ]
+    answer = fm.requests[-1]
+    assert answer.path == "/admin/gql"
+
+
+async def test_wrong_argument_and_bad_syntax_are_refused(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+
+    with pytest.raises(bai.GraphQLError, match="Unknown argument 'colour'"):
+        await client.query("query { keypair(colour: 1) { access_key } }")
+    with pytest.raises(bai.GraphQLError, match="Syntax Error"):
+        await client.query("query { keypair { access_key }")
+    with pytest.raises(bai.GraphQLError, match="Variable '\\$limit'"):
+        await client.query("query($limit: Int!) { agent_list(limit: $limit, offset: 0) { total_count } }")
+
+
+async def test_the_schema_is_the_generations(make_client: ClientFactory) -> None:
+    """19.09 names a session ``sess_id`` and has no ``name`` field: the SDK's own documents adapt."""
+    async with FakeManager("19.09") as old:
+        client = make_client(old)
+        await client.create_if_not_exists("python:3.9-ubuntu20.04", "old-session")
+
+        sessions = await _all(client.compute_session.list_all(fields=("name", "status")))
+        with pytest.raises(bai.GraphQLError, match="Cannot query field 'name' on type 'ComputeSession'"):
+            await client.query("query { compute_session_list(limit: 1, offset: 0) { items { name } } }")
+
+    assert sessions == [{"sess_id": "old-session", "status": "RUNNING"}]
+    assert GENERATIONS["19.09"].schema == "19.09"
+    assert GENERATIONS["26.9"].schema == "26.9.6"
+
+
+async def test_legacy_endpoint_answers_errors_with_a_400(make_client: ClientFactory) -> None:
+    async with FakeManager("20.09") as legacy:
+        client = make_client(legacy)
+        with pytest.raises(bai.GraphQLError) as caught:
+            await client.query("query { nope }")
+
+    assert caught.value.status == 400
+    assert caught.value.errors[0]["message"] == "Cannot query field 'nope' on type 'Queries'."
+
+
+async def test_roles_limit_what_a_user_sees(fm: FakeManager, make_client: ClientFactory) -> None:
+    admin = make_client(fm)
+    await admin.create_if_not_exists("python:3.9-ubuntu20.04", "admins-session")
+    async with _user_client(fm) as user:
+        await user.create_if_not_exists("python:3.9-ubuntu20.04", "users-session")
+
+        own_sessions = await _all(user.compute_session.list_all(fields=("name",)))
+        own_keypairs = await _all(user.keypair.list(fields=("access_key",)))
+        with pytest.raises(bai.GraphQLPermissionError):
+            await _all(user.agent.list())
+        with pytest.raises(bai.GraphQLPermissionError):
+            await _all(user.user.list())
+
+    all_sessions = await _all(admin.compute_session.list_all(fields=("name",)))
+    assert own_sessions == [{"name": "users-session"}]
+    assert own_keypairs == [{"access_key": USER_AK}]
+    assert sorted(s["name"] for s in all_sessions) == ["admins-session", "users-session"]
+
+
+async def test_single_objects_and_policies(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    created = await client.create_if_not_exists("python:3.9-ubuntu20.04", "single")
+
+    mine = await client.keypair.info(fields=("access_key", "is_admin"))
+    other = await client.keypair.info(USER_AK, fields=("access_key", "is_admin"))
+    session = await client.compute_session.get(("name", "status"), created["sessionId"])
+    missing = await client.compute_session.get(("name",), str(uuid.uuid4()))
+    policy = await client.resource_policy.get("default", fields=("name", "max_vfolder_count"))
+    presets = await client.query("query { resource_presets { name resource_slots } }")
+
+    assert mine == {"access_key": AK, "is_admin": True}
+    assert other == {"access_key": USER_AK, "is_admin": False}
+    assert session == {"compute_session": {"name": "single", "status": "RUNNING"}}
+    assert missing == {"compute_session": None}
+    assert policy == {"name": "default", "max_vfolder_count": 10}
+    assert presets["resource_presets"][0]["name"] == "small"
+    assert isinstance(presets["resource_presets"][0]["resource_slots"], str)
+    assert SK not in repr(fm.graphql.ignored)
