@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiMapping
+from yarl import URL
 
 from ..versions import ApiVersion
 
@@ -286,3 +287,11 @@ def problem_response(problem: Problem, *, with_error_code: bool) -> web.Response
         headers=problem.headers,
         content_type="application/problem+json",
     )
+
+
+def reachable_url(runner: web.AppRunner) -> URL:
+    """``http://host:port`` of a started runner's first address; a wildcard host becomes loopback."""
+    host, port = runner.addresses[0][:2]
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming, not binding
+        host = "127.0.0.1" if host != "::" else "::1"
+    return URL.build(scheme="http", host=host, port=port)

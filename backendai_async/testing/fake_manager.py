@@ -35,6 +35,7 @@ from ._http import (
     parse_json,
     problem_response,
     raise_problem,
+    reachable_url,
     server_header,
 )
 from ._session_core import SessionCore
@@ -153,8 +154,11 @@ class FakeManager:
             raise RuntimeError("FakeManager is not started")
         return self._url
 
-    async def start(self, *, port: int = 0) -> None:
-        """Listen on ``127.0.0.1:port`` (0 = a free port)."""
+    async def start(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
+        """Listen on ``host:port`` (0 = a free port); the storage proxy listens on ``host`` too.
+
+        ``url`` names the bound address; for a wildcard host (``0.0.0.0``, ``::``) it names the
+        loopback address instead, which a client on this machine can reach."""
         if self._runner is not None:
             raise RuntimeError("FakeManager is already started")
         self._player.closing.clear()
@@ -164,14 +168,13 @@ class FakeManager:
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, "127.0.0.1", port).start()
+            await web.TCPSite(runner, host, port).start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
-        host, bound_port = runner.addresses[0][:2]
-        self._url = URL.build(scheme="http", host=host, port=bound_port)
-        await self.vfolders.start()
+        self._url = reachable_url(runner)
+        await self.vfolders.start(host)
 
     async def close(self) -> None:
         """Stop listening and drop open connections (requests in flight are cut short)."""

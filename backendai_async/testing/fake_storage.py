@@ -18,7 +18,7 @@ from aiohttp import web
 from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
-from ._http import RecordedRequest, drop, flag
+from ._http import RecordedRequest, drop, flag, reachable_url
 
 __all__ = ["HOST", "TUS", "FakeFolder", "StorageProxy", "TransferFault"]
 
@@ -89,19 +89,18 @@ class StorageProxy:
             raise RuntimeError("the storage proxy is not started")
         return self._url
 
-    async def start(self) -> None:
+    async def start(self, host: str = "127.0.0.1") -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._storage_entry)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            await web.TCPSite(runner, host, 0).start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
-        host, port = runner.addresses[0][:2]
-        self._url = URL.build(scheme="http", host=host, port=port)
+        self._url = reachable_url(runner)
 
     async def close(self) -> None:
         runner, self._runner = self._runner, None

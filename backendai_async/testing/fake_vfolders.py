@@ -75,8 +75,8 @@ class VFolderService:
         """Requests that reached the storage proxy (bodies not kept)."""
         return self.proxy.requests
 
-    async def start(self) -> None:
-        await self.proxy.start()
+    async def start(self, host: str = "127.0.0.1") -> None:
+        await self.proxy.start(host)
 
     async def close(self) -> None:
         await self.proxy.close()
