@@ -121,6 +121,7 @@ class FakeManager:
         self._routes = self._manager_routes()
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @functools.cached_property
     def graphql(self) -> GraphQLServer:
@@ -173,6 +174,7 @@ class FakeManager:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._loop = asyncio.get_running_loop()
         self._url = reachable_url(runner)
         await self.vfolders.start(host)
 
@@ -211,7 +213,13 @@ class FakeManager:
         self._player.clear()
 
     async def wait_for_requests(self, count: int = 1) -> None:
-        """Return once ``requests`` holds at least ``count`` requests (e.g. one held by a delay)."""
+        """Return once ``requests`` holds at least ``count`` requests (e.g. one held by a delay).
+
+        Works from another event loop than the fake's (the pytest fixture runs it in a thread)."""
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.wait_for_requests(count), loop))
+            return
         while len(self.requests) < count:
             self._arrived.clear()
             await self._arrived.wait()
