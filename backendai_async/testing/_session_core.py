@@ -5,15 +5,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiohttp import web
 
 from ._http import Call, Problem, flag, pick
 from ._state import ComputeSession, ManagerState, Rules
+from .generations import Generation
 
 __all__ = ["SessionCore", "session_not_found"]
 
@@ -21,8 +25,34 @@ _SESSION_NAME = re.compile(r"(?=.{4,64}$)\w[\w.-]*\w", re.ASCII)
 _SESSION_TYPES = frozenset({"interactive", "batch", "inference", "system"})
 
 
-def session_not_found() -> Problem:
+def session_not_found(generation: Generation) -> Problem:
+    """An unknown session, as the generation words it (26.9.6 measured; earlier from the contract)."""
+    if generation.at_least("26.9"):
+        return Problem(
+            404,
+            "entity-not-found",
+            "No SessionRow matches the given key",
+            title="Entity not found.",
+            error_code="session_read_not-found",
+        )
     return Problem(404, "object-not-found", title="No such session.", error_code="session_read_not-found")
+
+
+_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def _amount(value: Any) -> Decimal:
+    """A resource amount as the manager keeps it: ``"1g"`` -> 1073741824, ``2`` -> 2."""
+    text = str(value).strip().lower()
+    if text and text[-1] in _UNITS:
+        return Decimal(text[:-1]) * _UNITS[text[-1]]
+    return Decimal(text)
+
+
+def _slots_text(slots: dict[str, Decimal]) -> str:
+    """The manager's text of a slot map: a Python repr with six-place decimals (measured on 26.9.6)."""
+    inner = ", ".join(f"{k!r}: Decimal('{v:.6f}')" for k, v in slots.items())
+    return "{" + inner + "}"
 
 
 _CREATE_KEYS: dict[str, str] = {
@@ -61,6 +91,15 @@ class SessionCore:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self.state: ManagerState = rules.state
+        #: called with each session when it becomes TERMINATED
+        self.on_terminated: list[Callable[[ComputeSession], None]] = []
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def close(self) -> None:
+        """Cancel the pending TERMINATING -> TERMINATED transitions (the server is going away)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
 
     def create(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         gen = self.state.generation
@@ -69,7 +108,14 @@ class SessionCore:
         name = str(pick(body, "name", "session_name", "clientSessionToken"))
         image = str(pick(body, "image", "lang"))
         owner = self.rules.owner(call, body.get("owner_access_key"))
-        existing = next((s for s in self.state.sessions.values() if s.owner == owner and s.name == name), None)
+        existing = next(
+            (
+                s
+                for s in self.state.sessions.values()
+                if s.owner == owner and s.name == name and s.status != "TERMINATING"
+            ),
+            None,
+        )
         if existing is not None:
             if existing.image != image or not flag(pick(body, "reuseIfExists", "reuse", default=True)):
                 raise Problem(400, "session-already-exists", data={"existingSessionId": existing.id})
@@ -78,7 +124,9 @@ class SessionCore:
             raise Problem(
                 404,
                 "object-not-found",
-                "Unknown image reference",
+                f"Unknown image reference: {image} ({pick(body, 'architecture', 'arch', default='x86_64')})"
+                if gen.at_least("26.9")
+                else "Unknown image reference",
                 title="No such environment image.",
                 error_code="image_read_not-found",
             )
@@ -137,6 +185,10 @@ class SessionCore:
             "servicePorts": [],
             "created": created,
         }
+        if not created and self.state.generation.at_least("26.9"):  # measured: the reuse answer has both
+            body = {**body, "service_ports": []}
+            body["servicePorts"] = body.pop("servicePorts")
+            body["created"] = body.pop("created")
         return web.json_response(body, status=status)
 
     def lookup(self, owner: str, ref: str) -> ComputeSession:
@@ -144,11 +196,13 @@ class SessionCore:
         for session in self.state.sessions.values():
             if session.owner == owner and ref in (session.id, session.name):
                 return session
-        raise session_not_found()
+        raise session_not_found(self.state.generation)
 
     def info(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         assert call.access_key is not None
         s = self.lookup(call.access_key, params["name"])
+        if self.state.generation.at_least("26.9"):
+            return web.json_response(self._info_26_9(s))
         slots = json.dumps({k: str(v) for k, v in s.config.get("resources", {}).items()})
         info = {
             "domainName": s.domain,
@@ -165,7 +219,7 @@ class SessionCore:
             "environ": json.dumps(s.config.get("environ", {})),
             "resourceOpts": json.dumps(s.config.get("resource_opts", {})),
             "status": s.status,
-            "statusInfo": None,
+            "statusInfo": s.status_info,
             "age": int((self.rules.now() - s.created_at).total_seconds() * 1000),
             "creationTime": s.created_at.isoformat(),
             "terminationTime": None,
@@ -173,9 +227,67 @@ class SessionCore:
         }
         return web.json_response(info)
 
+    def _info_26_9(self, s: ComputeSession) -> dict[str, Any]:
+        """``get_info`` with the keys, order and JSON types measured on 26.9.6: slot maps and options
+        are the manager's Python text, ``statusInfo`` is ``"None"`` before anything happened."""
+        try:
+            requested = {k: _amount(v) for k, v in s.config.get("resources", {}).items()}
+        except (InvalidOperation, ValueError):
+            requested = {}
+        requested = requested or {"cpu": Decimal(1), "mem": Decimal(536870912)}
+        text = _slots_text(requested)
+        return {
+            "age": int((self.rules.now() - s.created_at).total_seconds() * 1000),
+            "domainName": s.domain,
+            "groupId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"group:{s.group}")),
+            "userId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{s.owner}")),
+            "lang": s.image,
+            "image": s.image,
+            "architecture": s.architecture,
+            "registry": s.image.split("/", 1)[0] if "/" in s.image else "cr.backend.ai",
+            "tag": s.tag or "",
+            "containerId": None,
+            "occupiedSlots": text if s.status in ("RUNNING", "TERMINATING") else "{}",
+            "occupyingSlots": text if s.status in ("RUNNING", "TERMINATING") else "{}",
+            "requestedSlots": text,
+            "occupiedShares": "{}",
+            "environ": repr(s.config.get("environ", {})),
+            "resourceOpts": repr(s.config.get("resource_opts") or {"main1": {"shmem": 67108864}}),
+            "status": s.status,
+            "statusInfo": str(s.status_info),
+            "statusData": None,
+            "creationTime": s.created_at.isoformat(),
+            "terminationTime": None,
+            "numQueriesExecuted": 0,
+            "lastStat": None,
+            "idleChecks": {
+                "session_lifetime": {"remaining": None, "remaining_time_type": "expire_after", "extra": None}
+            },
+        }
+
     def destroy(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
+        """The session becomes TERMINATING at once and TERMINATED after ``termination_delay``."""
         self.rules.check_keys(call.query, ("forced", "recursive", "owner_access_key"))
         owner = self.rules.owner(call, call.query.get("owner_access_key"))
         session = self.lookup(owner, params["name"])
-        del self.state.sessions[session.id]
-        return web.json_response({"stats": None})
+        if session.status != "TERMINATING":
+            session.status, session.status_info = "TERMINATING", "user-requested"
+            delay = self.state.termination_delay
+            if delay > 0:
+                loop = asyncio.get_running_loop()
+                self._timers[session.id] = loop.call_later(delay, self.terminate, session.id)
+            else:
+                self.terminate(session.id)
+        stats = {"status": "terminated"} if self.state.generation.at_least("26.9") else None
+        return web.json_response({"stats": stats})
+
+    def terminate(self, session_id: str) -> None:
+        """Finish a session now: TERMINATED, moved from ``sessions`` to ``terminated``."""
+        self._timers.pop(session_id, None)
+        session = self.state.sessions.pop(session_id, None)
+        if session is None:
+            return
+        session.status, session.terminated_at = "TERMINATED", self.rules.now()
+        self.state.terminated[session.id] = session
+        for callback in self.on_terminated:
+            callback(session)

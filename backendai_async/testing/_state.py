@@ -40,7 +40,7 @@ DEFAULT_USERS: Mapping[str, tuple[str, str]] = {
 
 @dataclass
 class ComputeSession:
-    """A live compute session of the fake."""
+    """A compute session of the fake."""
 
     id: str
     name: str
@@ -54,10 +54,9 @@ class ComputeSession:
     architecture: str = "x86_64"
     tag: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
-
-
-#: ``graphql_handler(query, variables, access_key) -> data``
-GraphQLHandler = Callable[[str, Any, str], Any]
+    #: why the session is in its status (``"user-requested"`` once destroyed)
+    status_info: str | None = None
+    terminated_at: datetime | None = None
 
 
 class ManagerState(Protocol):
@@ -69,8 +68,12 @@ class ManagerState(Protocol):
     keypairs: dict[str, Keypair]
     #: webserver logins: username -> (password, access key)
     users: dict[str, tuple[str, str]]
-    #: live compute sessions by session id
+    #: live compute sessions by session id (TERMINATING ones included)
     sessions: dict[str, ComputeSession]
+    #: TERMINATED sessions by session id (GraphQL still lists them)
+    terminated: dict[str, ComputeSession]
+    #: seconds a destroyed session stays TERMINATING before it is TERMINATED
+    termination_delay: float
     unknown_images: set[str]
     clock: Callable[[], datetime]
 

@@ -91,8 +91,12 @@ class FakeManager:
         self.users: dict[str, tuple[str, str]] = dict(DEFAULT_USERS if users is None else users)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self.requests: list[RecordedRequest] = []
-        #: live compute sessions by session id
+        #: live compute sessions by session id (TERMINATING ones included)
         self.sessions: dict[str, ComputeSession] = {}
+        #: TERMINATED sessions by session id (GraphQL lists them; REST calls answer 404)
+        self.terminated: dict[str, ComputeSession] = {}
+        #: seconds a destroyed session stays TERMINATING (``get_info`` still answers) before TERMINATED
+        self.termination_delay = 0.05
         self.unknown_images: set[str] = {"unknown-image"}
         #: domains, groups, images, agents, scaling groups, policies, storage volumes (for GraphQL)
         self.directory = Directory()
@@ -183,6 +187,7 @@ class FakeManager:
         runner, self._runner = self._runner, None
         if runner is not None:
             self._player.closing.set()  # ends the faults' waits
+            self._core.close()
             await runner.cleanup()
             await self.vfolders.close()
 

@@ -112,6 +112,11 @@ class SessionAPI:
         self.run_locally = False
         self.sse_retry_ms = 20
         self._kernels: dict[str, _Kernel] = {}
+        core.on_terminated.append(self._terminated)
+
+    def _terminated(self, session: ComputeSession) -> None:
+        self.events.publish("session_terminated", self._event_data(session, "user-requested"))
+        self._kernels.pop(session.id, None)
 
     def kernel(self, session: ComputeSession) -> _Kernel:
         """The per-session state (files, runs, interrupts) of a live session."""
@@ -223,12 +228,12 @@ class SessionAPI:
 
     def _wrap_destroy(self, destroy: Handler) -> Handler:
         def handler(call: Call, params: dict[str, str]) -> web.StreamResponse:
-            before = dict(self._state.sessions)
+            live = {sid: s.status for sid, s in self._state.sessions.items()}
             response = destroy(call, params)
-            for sid in set(before) - set(self._state.sessions):
-                self.events.publish("session_terminating", self._event_data(before[sid], "user-requested"))
-                self.events.publish("session_terminated", self._event_data(before[sid], "user-requested"))
-                self._kernels.pop(sid, None)
+            for sid, status in live.items():
+                session = self._state.sessions.get(sid) or self._state.terminated.get(sid)
+                if session is not None and status != "TERMINATING" and session.status != status:
+                    self.events.publish("session_terminating", self._event_data(session, "user-requested"))
             return response
 
         return handler
@@ -321,7 +326,7 @@ class SessionAPI:
         for session in self._state.sessions.values():
             if session.owner == call.access_key and self.kernel(session).kernel_id == kernel_id:
                 return web.Response(text=f"task log of {session.name}\n")
-        raise session_not_found()
+        raise session_not_found(self._state.generation)
 
     # -- execution -------------------------------------------------------------------------
 

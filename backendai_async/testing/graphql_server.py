@@ -194,7 +194,7 @@ class _Root:
             raise PermissionError(_ADMIN_REFUSAL)
 
     def _visible_sessions(self, access_key: str | None) -> list[ComputeSession]:
-        sessions = list(self._state.sessions.values())
+        sessions = [*self._state.sessions.values(), *self._state.terminated.values()]
         if self._role == "user":
             return [s for s in sessions if s.owner == self._caller]
         return [s for s in sessions if access_key is None or s.owner == access_key]

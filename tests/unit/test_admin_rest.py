@@ -189,7 +189,7 @@ async def test_image_install_runs_a_throwaway_session(fm: FakeManager, make_clie
     assert create.json["image"] == "cr.backend.ai/stable/python:3.9-ubuntu20.04"
     assert create.json["config"]["resources"] == {"cpu": 1, "mem": "512m"}
     assert (destroy.method, destroy.path) == ("DELETE", f"/session/{create.json['name']}")
-    assert fm.sessions == {}
+    assert [s.status for s in fm.sessions.values()] == ["TERMINATING"]  # TERMINATED a moment later
 
 
 PLUGIN_REQUESTS: list[tuple[str, Call, str, str, dict[str, str], Any]] = [
