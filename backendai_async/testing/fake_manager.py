@@ -119,7 +119,7 @@ class FakeManager:
         #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
         self.vfolders = VFolderService(self)
         #: the administration REST routes' state (presets, etcd, model services, …)
-        self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role)
+        self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role, generation=self._generation)
         #: the compute-session routes beyond create/info/destroy: execution, files, events, streams
         self.session_api = SessionAPI(self._core)
         self._routes = self._manager_routes()

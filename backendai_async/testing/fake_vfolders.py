@@ -92,7 +92,28 @@ class VFolderService:
         for folder in self.folders.values():
             if folder.owner == owner and name in (folder.name, folder.id) and folder.status != "delete-complete":
                 return folder
+        if self.manager.generation.at_least("26.9"):  # measured on 26.9.6
+            raise Problem(
+                404, "object-not-found", title="No such virtual folder.", data=name, error_code="vfolder_read_not-found"
+            )
         raise _not_found()
+
+    def _id_by_name(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
+        """``GET /folders/_/id`` with a JSON body ``{"name"}`` (the official client's lookup by name);
+        the manager reads only the body: a query string alone is a malformed body."""
+        if not isinstance(call.json, dict):
+            raise Problem(
+                400,
+                "generic-bad-request",
+                f"Malformed body - URL: {call.raw_path}, Method: GET",
+                title="Malformed request body.",
+                error_code="api_parsing_bad-request",
+            )
+        name = call.json.get("name")
+        if not isinstance(name, str):
+            raise _bad("name is required")
+        folder = self.folder(self._caller(call), name)
+        return web.json_response({"id": str(uuid.UUID(folder.id)), "name": folder.name})
 
     def _by_id(self, owner: str, body: Any, *keys: str) -> FakeFolder:
         ref = pick(body if isinstance(body, dict) else {}, *keys)
@@ -152,6 +173,7 @@ class VFolderService:
             ("GET", f, self._list, True),
             ("DELETE", f, self._delete_by_id, True),
             ("GET", f + "/_/hosts", self._hosts, True),
+            ("GET", f + "/_/id", self._id_by_name, True),
             ("GET", f + "/_/all_hosts", self._hosts, True),
             ("GET", f + "/_/allowed_types", self._allowed_types, True),
             ("GET", f + "/_/shared", self._empty_list, True),

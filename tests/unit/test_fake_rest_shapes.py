@@ -1,0 +1,111 @@
+"""The 26.9 FakeManager answers with the keys and JSON types recorded on a real 26.9.6 stack
+(``tests/data/shapes/26.9.6``; the shapes below are copied from those recordings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import backendai_async as bai
+from backendai_async.testing import FakeManager
+
+from .conftest import ClientFactory
+
+SLOTS = {"cpu": "str", "mem": "str"}
+SESSION_INFO = {
+    "age": "int", "domainName": "str", "groupId": "str", "userId": "str", "lang": "str", "image": "str",
+    "architecture": "str", "registry": "str", "tag": "str", "containerId": "null", "occupiedSlots": "str",
+    "occupyingSlots": "str", "requestedSlots": "str", "occupiedShares": "str", "environ": "str",
+    "resourceOpts": "str", "status": "str", "statusInfo": "str", "statusData": "null", "creationTime": "str",
+    "terminationTime": "null", "numQueriesExecuted": "int", "lastStat": "null",
+    "idleChecks": {"session_lifetime": {"remaining": "null", "remaining_time_type": "str", "extra": "null"}},
+}  # fmt: skip
+CHECK_PRESETS = {
+    "presets": [{"id": "str", "name": "str", "resource_slots": SLOTS, "shared_memory": "str", "allocatable": "bool"}],
+    "keypair_limits": SLOTS, "keypair_using": SLOTS, "keypair_remaining": SLOTS, "group_limits": SLOTS,
+    "group_using": SLOTS, "group_remaining": SLOTS, "scaling_group_remaining": SLOTS,
+    "scaling_groups": {"default": {"using": SLOTS, "remaining": SLOTS}},
+}  # fmt: skip
+
+
+def shape(value: Any) -> Any:
+    """The JSON type tree of a value, as the recorder writes it."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    if value is None:
+        return "null"
+    return {bool: "bool", int: "int", float: "float", str: "str"}[type(value)]
+
+
+async def test_session_answers(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    image = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
+    await client.create_if_not_exists(image, "shape-session", {"cpu": 1, "mem": "512m"})
+    again = await client.create_if_not_exists(image, "shape-session", {"cpu": 1, "mem": "512m"})
+    info = await client.get_info("shape-session")
+    destroyed = await client.destroy("shape-session")
+    terminating = await client.get_info("shape-session")
+    with pytest.raises(bai.NotFoundError) as missing:
+        await client.get_info("no-such-session")
+
+    assert shape(again) == {
+        "sessionId": "str", "sessionName": "str", "status": "str", "service_ports": [], "servicePorts": [],
+        "created": "bool",
+    }  # fmt: skip
+    assert shape(info) == SESSION_INFO
+    assert info["occupiedSlots"] == "{'cpu': Decimal('1.000000'), 'mem': Decimal('536870912.000000')}"
+    assert shape(destroyed) == {"stats": {"status": "str"}}
+    assert shape(terminating) == SESSION_INFO
+    assert (terminating["status"], terminating["statusInfo"]) == ("TERMINATING", "user-requested")
+    err = missing.value
+    assert (err.problem_type, err.title, err.error_code) == (
+        "https://api.backend.ai/probs/entity-not-found",
+        "Entity not found.",
+        "session_read_not-found",
+    )
+    assert "No SessionRow matches the given key" in err.message
+
+
+async def test_vfolder_id_by_name(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    created = await client.vfolder.create("shape-folder")
+
+    found = await client.request("GET", "/folders/_/id", json={"name": "shape-folder"})
+    with pytest.raises(bai.BadRequestError) as query_only:
+        await client.request("GET", "/folders/_/id", params={"name": "shape-folder"})
+    with pytest.raises(bai.NotFoundError) as missing:
+        await client.vfolder.info("no-such-folder")
+
+    assert shape(found) == {"id": "str", "name": "str"}
+    assert found["id"].replace("-", "") == created["id"].replace("-", "")
+    assert (query_only.value.title, query_only.value.error_code) == (
+        "Malformed request body.",
+        "api_parsing_bad-request",
+    )
+    assert (missing.value.title, missing.value.data) == ("No such virtual folder.", "no-such-folder")
+
+
+async def test_check_presets_needs_a_group_on_26(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+
+    checked = await client.resource_preset.check({"group": "default"})
+    listed = await client.resource_preset.list()
+    with pytest.raises(bai.BadRequestError) as no_group:
+        await client.resource_preset.check()
+
+    assert shape(checked) == CHECK_PRESETS
+    assert shape(listed) == {"presets": [{"id": "str", "name": "str", "resource_slots": SLOTS, "shared_memory": "str"}]}
+    assert (no_group.value.title, no_group.value.error_code) == (
+        "Invalid or Missing API Parameters.",
+        "api_parsing_invalid-parameters",
+    )
+    assert "group\n  Field required" in no_group.value.message
+
+
+async def test_older_generations_check_presets_without_a_group(make_client: ClientFactory) -> None:
+    async with FakeManager("25.12") as old:
+        checked = await make_client(old).resource_preset.check()
+    assert checked["presets"][0]["allocatable"] is True
