@@ -19,6 +19,7 @@ from yarl import URL
 
 from ._http import Call, Problem, RecordedRequest, flag, pick
 from ._state import ManagerState
+from ._vfolder_shapes import describe_folder, folder_info
 from .fake_storage import HOST, TUS, FakeFolder, StorageProxy, TransferFault, Upload, range_start, zip_folder
 
 __all__ = ["FakeFolder", "TransferFault", "VFolderService"]
@@ -125,33 +126,17 @@ class VFolderService:
                 return folder
         raise _not_found()
 
-    def _owner_uuid(self, access_key: str) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{access_key}"))
+    @property
+    def _measured(self) -> bool:
+        """Answer with the keys and types recorded on 26.9.6."""
+        return self.manager.generation.at_least("26.9")
 
-    def _describe(self, folder: FakeFolder) -> dict[str, Any]:
-        user = self._owner_uuid(folder.owner)
-        return {
-            "id": folder.id,
-            "name": folder.name,
-            "quota_scope_id": f"user:{user}",
-            "host": folder.host,
-            "status": folder.status,
-            "usage_mode": folder.usage_mode,
-            "permission": folder.permission,
-            "created_at": folder.created_at,
-            "is_owner": True,
-            "user": user,
-            "group": folder.group,
-            "creator": folder.owner,
-            "user_email": None,
-            "group_name": None,
-            "ownership_type": "group" if folder.group else "user",
-            "type": "group" if folder.group else "user",
-            "cloneable": folder.cloneable,
-            "max_files": 0,
-            "max_size": 0,
-            "cur_size": sum(len(b) for b in folder.files.values()),
-        }
+    def _email(self, access_key: str) -> str:
+        return next((email for email, (_, key) in self.manager.users.items() if key == access_key), access_key)
+
+    def _describe(self, folder: FakeFolder, *, listing: bool = False) -> dict[str, Any]:
+        email = self._email(folder.owner)
+        return describe_folder(folder, email, measured=self._measured, listing=listing)
 
     def _caller(self, call: Call) -> str:
         assert call.access_key is not None
@@ -234,6 +219,14 @@ class VFolderService:
             raise _bad("name: invalid vfolder name")
         owner = self._caller(call)
         if any(f.owner == owner and f.name == name and f.status != "delete-complete" for f in self.folders.values()):
+            if self._measured:
+                raise Problem(
+                    400,
+                    "invalid-api-params",
+                    "The virtual folder already exists with the same name. "
+                    f"(VFolder with the given name already exists. ({name}))",
+                    error_code="api_generic_invalid-parameters",
+                )
             raise _bad(f"VFolder with the given name already exists ({name})")
         folder = FakeFolder(
             id=uuid.uuid4().hex,
@@ -252,10 +245,13 @@ class VFolderService:
         owner = self._caller(call)
         group = call.query.get("group_id") or call.query.get("groupId")
         folders = [f for f in self.folders.values() if f.owner == owner and (group is None or f.group == group)]
-        return web.json_response([self._describe(f) for f in folders])
+        return web.json_response([self._describe(f, listing=True) for f in folders])
 
     def _info(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response(self._describe(self.folder(self._caller(call), params["name"])))
+        folder = self.folder(self._caller(call), params["name"])
+        if not self._measured:
+            return web.json_response(self._describe(folder))
+        return web.json_response(folder_info(folder, self._email(folder.owner)))
 
     def _delete(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         return self._trash(self.folder(self._caller(call), params["name"]))
@@ -268,24 +264,28 @@ class VFolderService:
             folder.status = "delete-pending"
         else:
             del self.folders[folder.id]
-        return web.Response(status=204)
+        return self._no_content()
+
+    def _no_content(self) -> web.Response:
+        """204; 26.9.6 labels the empty body ``application/json``."""
+        return web.Response(status=204, content_type="application/json" if self._measured else None)
 
     def _restore(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self._by_id(self._caller(call), call.json, "vfolder_id", "id", "vfolderId")
         folder.status = "ready"
-        return web.Response(status=204)
+        return self._no_content()
 
     def _delete_forever(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self._by_id(self._caller(call), call.json, "vfolder_id", "id", "vfolderId")
         if folder.status != "delete-pending":
             raise _bad("the vfolder is not in the trash bin")
         folder.status, folder.files, folder.dirs = "delete-complete", {}, set()
-        return web.Response(status=204)
+        return self._no_content()
 
     def _purge(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self._by_id(self._caller(call), call.json, "vfolder_id", "id", "vfolderId")
         del self.folders[folder.id]
-        return web.Response(status=204)
+        return self._no_content()
 
     def _rename(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self.folder(self._caller(call), params["name"])
@@ -293,7 +293,7 @@ class VFolderService:
         if not isinstance(new_name, str) or not new_name:
             raise _bad("new_name is required")
         folder.name = new_name
-        return web.Response(status=201)
+        return web.json_response({"msg": ""}) if self._measured else web.Response(status=201)
 
     def _update_options(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self.folder(self._caller(call), params["name"])
@@ -321,8 +321,13 @@ class VFolderService:
         return web.json_response(self._describe(clone), status=201)
 
     def _hosts(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
-        info = {HOST: {"backend": "vfs", "capabilities": ["vfolder"], "usage": {"percentage": 1.0}}}
-        return web.json_response({"default": HOST, "allowed": [HOST], "volume_info": info})
+        info: dict[str, Any] = {"backend": "vfs", "capabilities": ["vfolder"], "usage": {"percentage": 1.0}}
+        if not self._measured:
+            return web.json_response({"default": HOST, "allowed": [HOST], "volume_info": {HOST: info}})
+        if call.path.endswith(("all-hosts", "all_hosts")):
+            return web.json_response({"default": HOST, "allowed": [HOST]})
+        info["sftp_scaling_groups"] = []
+        return web.json_response({"default": HOST, "allowed": [HOST], "volume_info": {HOST: info}})
 
     def _allowed_types(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         return web.json_response(["user", "group"])
@@ -359,11 +364,15 @@ class VFolderService:
                     "name": rest,
                     "type": "FILE" if is_file else "DIRECTORY",
                     "size": len(folder.files[path]) if is_file else 4096,
-                    "mode": "-rw-r--r--" if is_file else "drwxr-xr-x",
+                    "mode": (0o100644 if is_file else 0o40755)
+                    if self._measured
+                    else ("-rw-r--r--" if is_file else "drwxr-xr-x"),
                     "created": now,
                     "modified": now,
                 }
             )
+        if self._measured:
+            return web.json_response({"items": items})
         return web.json_response({"items": items, "files": json.dumps(items)})
 
     def _mkdir(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
@@ -385,6 +394,10 @@ class VFolderService:
                 results["success"].append({"item": path})
         if results["failed"] and not results["success"] and not isinstance(paths, list):
             raise _bad(results["failed"][0]["msg"])
+        if self._measured:
+            measured = {key: [{"msg": item.get("msg"), "item": item["item"]} for item in items]
+                        for key, items in results.items()}  # fmt: skip
+            return web.json_response({"results": measured}, status=207 if results["failed"] else 200)
         return web.json_response(results, status=207 if results["failed"] else 201)
 
     def _rename_file(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
@@ -396,7 +409,7 @@ class VFolderService:
             raise _bad("new_name must be a name")
         parent = src.rpartition("/")[0]
         self._relocate(folder, src, f"{parent}/{new_name}" if parent else new_name)
-        return web.json_response({})
+        return web.json_response({"msg": ""} if self._measured else {})
 
     def _move_file(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         folder = self.folder(self._caller(call), params["name"])
@@ -442,7 +455,7 @@ class VFolderService:
                 folder.dirs.discard(path)
             else:
                 raise _not_found("No such file or directory.")
-        return web.json_response({})
+        return web.json_response({"msg": ""} if self._measured else {})
 
     # -- transfer sessions -----------------------------------------------------------------
 

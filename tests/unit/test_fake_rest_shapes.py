@@ -109,3 +109,61 @@ async def test_older_generations_check_presets_without_a_group(make_client: Clie
     async with FakeManager("25.12") as old:
         checked = await make_client(old).resource_preset.check()
     assert checked["presets"][0]["allocatable"] is True
+
+
+FOLDER = {
+    "id": "str", "name": "str", "quota_scope_id": "str", "host": "str", "usage_mode": "str", "created_at": "str",
+    "permission": "str", "creator": "str", "ownership_type": "str", "user": "str", "group": "null",
+    "cloneable": "bool", "status": "str", "is_owner": "bool", "max_size": "int", "user_email": "str",
+    "group_name": "str", "type": "str", "max_files": "int", "cur_size": "int",
+}  # fmt: skip
+FOLDER_INFO = {
+    "name": "str", "id": "str", "quota_scope_id": "str", "host": "str", "status": "str", "numFiles": "int",
+    "used_bytes": "int", "created_at": "str", "last_used": "str", "user": "str", "group": "str", "type": "str",
+    "is_owner": "bool", "permission": "str", "usage_mode": "str", "cloneable": "bool",
+}  # fmt: skip
+
+
+async def test_vfolder_answers(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    created = await client.vfolder.create("shape-folder")
+    with pytest.raises(bai.BadRequestError) as existing:
+        await client.vfolder.create("shape-folder")
+    listed = await client.vfolder.list()
+    info = await client.vfolder.info("shape-folder")
+    hosts = await client.request("GET", "/folders/_/hosts")
+    all_hosts = await client.request("GET", "/folders/_/all-hosts")
+    mkdir = await client.request("POST", "/folders/shape-folder/mkdir", json={"path": "dir"})
+    fm.vfolders.folders[created["id"]].files["hello.txt"] = bytearray(b"hello")
+    files = await client.request("GET", "/folders/shape-folder/files", params={"path": ""})
+    renamed_file = await client.request(
+        "POST", "/folders/shape-folder/rename-file", json={"target_path": "hello.txt", "new_name": "hi.txt"}
+    )
+    deleted_files = await client.request("DELETE", "/folders/shape-folder/delete-files", json={"files": ["hi.txt"]})
+    renamed = await client.request("POST", "/folders/shape-folder/rename", json={"new_name": "shape-folder-2"})
+
+    assert shape(created) == FOLDER
+    assert (created["creator"], created["created_at"]) == ("admin@lablup.com", "")
+    assert existing.value.problem_type == "https://api.backend.ai/probs/invalid-api-params"
+    assert existing.value.error_code == "api_generic_invalid-parameters"
+    assert shape(listed) == [{**FOLDER, "group": "str"}]
+    assert shape(info) == FOLDER_INFO
+    assert shape(hosts["volume_info"]["local:volume1"]) == {
+        "backend": "str", "capabilities": ["str"], "usage": {"percentage": "float"}, "sftp_scaling_groups": [],
+    }  # fmt: skip
+    assert shape(all_hosts) == {"default": "str", "allowed": ["str"]}
+    assert mkdir == {"results": {"success": [{"msg": None, "item": "dir"}], "failed": []}}
+    assert shape(files) == {
+        "items": [{"name": "str", "type": "str", "size": "int", "mode": "int", "created": "str", "modified": "str"}]
+    }
+    assert {item["name"]: item["mode"] for item in files["items"]} == {"dir": 0o40755, "hello.txt": 0o100644}
+    assert renamed_file == deleted_files == renamed == {"msg": ""}
+
+
+async def test_vfolder_answers_of_older_generations(make_client: ClientFactory) -> None:
+    async with FakeManager("24.09") as old:
+        client = make_client(old)
+        created = await client.vfolder.create("old-folder")
+        info = await client.vfolder.info("old-folder")
+    assert created["user_email"] is None and created["creator"] == "AKIAIOSFODNN7EXAMPLE"
+    assert "numFiles" not in info and info["cur_size"] == 0
