@@ -226,6 +226,8 @@ class Directory:
     project_resource_policies: list[Record] = field(default_factory=lambda: _scoped_policies("project"))
     storage_volumes: list[Record] = field(default_factory=_storage_volumes)
     user_details: dict[str, Record] = field(default_factory=dict)
+    #: the owner (e-mail) of keypairs made besides each user's main one
+    keypair_owners: dict[str, str] = field(default_factory=dict)
 
     def add_image(self, reference: str, *, installed: bool = True) -> Record:
         """Add an image by reference (``registry/name:tag``; the registry defaults to ``cr.backend.ai``)."""

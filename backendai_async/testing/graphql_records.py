@@ -38,6 +38,9 @@ class GraphQLState(ManagerState, Protocol):
 
 
 def email_of(state: GraphQLState, access_key: str) -> str:
+    """The e-mail of the user owning ``access_key`` (a made-up one for a keypair without a user)."""
+    if access_key in state.directory.keypair_owners:
+        return state.directory.keypair_owners[access_key]
     for email, (_, key) in state.users.items():
         if key == access_key:
             return email

@@ -11,7 +11,8 @@ the root's own filters (``status``, ``access_key``, ``email``, ``is_active``, ``
 ``filter``/``order`` in the manager's mini-language as far as simple conjunctions go:
 ``field == "v" & other ilike "%x%"`` (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``like``,
 ``ilike``, ``in``) and ``+field,-other``. Anything else in ``filter``/``order`` is ignored and
-noted in ``GraphQLServer.ignored``. Root fields without a resolver answer ``null``.
+noted in ``GraphQLServer.ignored``. A root field the fake does not implement answers a GraphQL
+error that says so (never a silent ``null``).
 
 graphql-core is imported here only: ``import backendai_async`` never loads it.
 """
@@ -32,6 +33,7 @@ from graphql import GraphQLScalarType, GraphQLSchema, build_schema, graphql_sync
 from ._directory import DEFAULT_DOMAIN, Record, group_id
 from ._state import ComputeSession
 from .fake_graphql import REFUSAL, GraphQLFailure
+from .graphql_mutations import Mutations
 from .graphql_records import GraphQLState, email_of, folder_record, keypair_record, session_record, user_records
 
 __all__ = ["GraphQLServer", "GraphQLState", "load_schema"]
@@ -172,14 +174,24 @@ def _statuses(status: str | None) -> set[str] | None:
     return {s.strip().upper() for s in status.split(",") if s.strip()} if status else None
 
 
-class _Root:
-    """The root value: one method per root field, called by graphql-core's default resolver with
-    ``(info, **arguments)``; the records they return are plain dicts."""
+class _Root(Mutations):
+    """The root value: one method per root field (queries here, mutations in ``Mutations``), called
+    by graphql-core's default resolver with ``(info, **arguments)``; the records they return are
+    plain dicts. A root field without a method answers a GraphQL error naming it."""
 
     def __init__(self, server: GraphQLServer, access_key: str) -> None:
         self._server = server
         self._state = server.state
         self._caller = access_key
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def unimplemented(info: Any, **arguments: Any) -> Any:
+            raise NotImplementedError(f"the FakeManager does not implement {name!r}")
+
+        return unimplemented
 
     # -- roles ----------------------------------------------------------------------------------
 

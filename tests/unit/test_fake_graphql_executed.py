@@ -186,3 +186,64 @@ async def test_single_objects_and_policies(fm: FakeManager, make_client: ClientF
     assert presets["resource_presets"][0]["name"] == "small"
     assert isinstance(presets["resource_presets"][0]["resource_slots"], str)
     assert SK not in repr(fm.graphql.ignored)
+
+
+async def test_mutations_change_the_state(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+
+    added = await client.resource_preset.add("big", {"resource_slots": '{"cpu": 8, "mem": "16g"}'})
+    await client.resource_preset.mutate("big", {"shared_memory": "1g"})
+    presets = await client.resource_preset.list()
+    await client.resource_preset.delete("small")
+    created = await client.user.create(
+        "new@example.com",
+        {"username": "new", "password": "pw-12345", "need_password_change": False, "domain_name": "default"},
+    )
+    keypair = await client.keypair.add("new@example.com", rate_limit=77)
+    await client.keypair.mutate(keypair["keypair"]["access_key"], {"is_active": False})
+    users = await _all(client.user.list(is_active=None, fields=("email", "username")))
+    new_keys = await _all(client.keypair.list("new@example.com", is_active=None, fields=("access_key", "is_active")))
+    main_key = fm.users["new@example.com"][1]
+    await client.user.purge("new@example.com")
+
+    assert added == {"ok": True, "msg": "success"}
+    assert [(p["name"], p["shared_memory"]) for p in presets["presets"]] == [("small", "67108864"), ("big", "1g")]
+    assert [p["name"] for p in fm.admin.presets] == ["big"]
+    assert fm.admin.presets[0]["resource_slots"] == {"cpu": "8", "mem": "16g"}
+    assert created == {"ok": True, "msg": "success"}
+    assert {"email": "new@example.com", "username": "new"} in users
+    assert keypair["keypair"]["rate_limit"] == 77 and keypair["keypair"]["secret_key"]
+    assert sorted(new_keys, key=lambda k: k["is_active"]) == [
+        {"access_key": keypair["keypair"]["access_key"], "is_active": False},
+        {"access_key": main_key, "is_active": True},
+    ]
+    assert "new@example.com" not in fm.users
+    assert main_key not in fm.keypairs and keypair["keypair"]["access_key"] not in fm.keypairs
+
+
+async def test_a_new_user_can_log_in_and_call(fm: FakeManager, make_client: ClientFactory) -> None:
+    admin = make_client(fm)
+    await admin.user.create(
+        "login@example.com",
+        {"username": "login", "password": "s3cret-pw", "need_password_change": False, "domain_name": "default"},
+    )
+    config = bai.ClientConfig(
+        user_id="login@example.com", password="s3cret-pw", endpoint=str(fm.url), connection_mode="SESSION"
+    )
+    async with bai.Client(config) as client:
+        assert await client.login()
+        me = await client.user.get(fields=("email", "role"))
+    assert me == {"email": "login@example.com", "role": "user"}
+
+
+async def test_mutations_need_the_privilege(fm: FakeManager) -> None:
+    async with _user_client(fm) as user:
+        with pytest.raises(bai.GraphQLPermissionError, match="no permission to execute create_resource_preset"):
+            await user.resource_preset.add("mine", {"resource_slots": "{}"})
+    assert [p["name"] for p in fm.admin.presets] == ["small"]
+
+
+async def test_an_unimplemented_field_says_so(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    with pytest.raises(bai.GraphQLError, match="the FakeManager does not implement 'endpoint_list'"):
+        await client.query("query { endpoint_list(limit: 1, offset: 0) { total_count } }")
