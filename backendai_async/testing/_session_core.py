@@ -108,14 +108,10 @@ class SessionCore:
         name = str(pick(body, "name", "session_name", "clientSessionToken"))
         image = str(pick(body, "image", "lang"))
         owner = self.rules.owner(call, body.get("owner_access_key"))
-        existing = next(
-            (
-                s
-                for s in self.state.sessions.values()
-                if s.owner == owner and s.name == name and s.status != "TERMINATING"
-            ),
-            None,
-        )
+        live = (s for s in self.state.sessions.values() if s.status != "TERMINATING")  # the name is free again
+        existing = next((s for s in live if s.owner == owner and s.name == name), None)
+        if gen.at_least("26.9") and image in self.state.unknown_images:
+            existing = None  # 26.9.6 checks the image before the name
         if existing is not None:
             if existing.image != image or not flag(pick(body, "reuseIfExists", "reuse", default=True)):
                 raise Problem(400, "session-already-exists", data={"existingSessionId": existing.id})

@@ -129,7 +129,9 @@ class WebServer:
         session_id = self._web_session(call)
         if session_id is not None:
             del self.state.web_sessions[session_id]
-        response = web.Response(text="OK")
+        # 26.9.6's webserver: an empty application/octet-stream body; older ones "OK"
+        measured = self.state.generation.at_least("26.9")
+        response = web.Response(body=b"") if measured else web.Response(text="OK")
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 

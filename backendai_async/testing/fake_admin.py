@@ -76,13 +76,19 @@ class AdminState:
 
     def routes(self) -> list[Route]:
         """``(method, path template, handler, needs auth)`` for the manager's route table."""
+        details: list[Route] = []
+        if self.generation is None or self.generation.at_least("23.03"):
+            details.append(("GET", "/config/resource-slots/details", self._slot_details, True))
         return [
+            *details,
             ("GET", "/resource/presets", self._presets, True),
             ("POST", "/resource/check-presets", self._check_presets, True),
             ("GET", "/resource/stats/user/month", lambda call, p: web.json_response([]), True),
             ("POST", "/resource/recalculate-usage", self._superadmin(lambda call, p: web.json_response({})), True),
             *[("POST", f"/config/{verb}", self._superadmin(self._etcd), True) for verb in ("get", "set", "delete")],
             *[("GET", path, self._slots, True) for path in ("/config/resource-slots", "/etcd/resource-slots")],
+            ("GET", "/config/vfolder-types", lambda call, p: web.json_response(["group", "user"]), True),
+            ("GET", "/auth/role", self._auth_role, True),
             ("GET", "/scaling-groups", self._scaling_groups, True),
             (
                 "GET",
@@ -216,6 +222,27 @@ class AdminState:
 
     def _slots(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         return web.json_response({"cpu": "count", "mem": "bytes"})
+
+    def _slot_details(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        def slot(name: str, description: str, readable: str, unit: str, binary: bool) -> dict[str, Any]:
+            return {
+                "slot_name": name,
+                "description": description,
+                "human_readable_name": readable,
+                "display_unit": unit,
+                "number_format": {"binary": binary, "round_length": 0},
+                "display_icon": "cpu",
+            }
+
+        return web.json_response(
+            {"cpu": slot("cpu", "CPU", "CPU", "Core", False), "mem": slot("ram", "Memory", "RAM", "GiB", True)}
+        )
+
+    def _auth_role(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        assert call.access_key is not None
+        role = self.role_of(call.access_key)
+        domain_role = "admin" if role in ("superadmin", "admin") else "user"
+        return web.json_response({"global_role": role, "domain_role": domain_role, "group_role": None})
 
     def _scaling_groups(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         if not (call.query.get("group") or call.query.get("group_id") or call.query.get("group_name")):

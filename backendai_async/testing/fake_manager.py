@@ -362,7 +362,11 @@ class FakeManager:
 
     def _gql(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         try:
-            return web.json_response({"data": self._graphql_data(call)})
+            data = self._graphql_data(call)
+            # 26.9.6 sends "errors": null on success
+            return web.json_response(
+                {"data": data, "errors": None} if self.generation.at_least("26.9") else {"data": data}
+            )
         except GraphQLFailure as failure:  # GraphQL errors keep the status 200
             return web.json_response({"data": failure.data, "errors": failure.errors})
 

@@ -219,6 +219,9 @@ class SessionAPI:
         modern = self._state.generation.at_least("26.0")
         self.events.publish("session_pending" if modern else "session_enqueued", self._event_data(session))
         if session.status == "RUNNING":
+            if modern:  # every scheduler step, as 26.9.6 records them
+                for step in ("SCHEDULED", "PREPARING", "PREPARED", "CREATING"):
+                    kernel.history[step] = now
             kernel.history["RUNNING"] = now
             self.events.publish("session_scheduled", self._event_data(session))
             if modern:
@@ -250,7 +253,13 @@ class SessionAPI:
     def _restart(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
         if self._state.generation.at_least("26.7"):
-            raise Problem(501, "not-implemented", "Session restart is no longer supported.")
+            raise Problem(
+                501,
+                "not-implemented",
+                "Session restart is no longer supported. Terminate the session and enqueue a new one instead.",
+                title="This API is not implemented.",
+                error_code="api_generic_not-implemented",
+            )
         return web.Response(status=204)
 
     def _rename(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
@@ -310,7 +319,10 @@ class SessionAPI:
 
     def _dependency_graph(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         s = self._session(call, params)
-        return web.json_response({"session_id": s.id, "session_name": s.name, "status": s.status, "depends_on": []})
+        graph = {"session_id": s.id, "session_name": s.name, "status": s.status}
+        if self._state.generation.at_least("26.9"):
+            graph["status_changed"] = str(s.created_at)  # the manager's text: space-separated
+        return web.json_response({**graph, "depends_on": []})
 
     def _logs(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)

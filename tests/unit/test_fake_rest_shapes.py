@@ -167,3 +167,42 @@ async def test_vfolder_answers_of_older_generations(make_client: ClientFactory) 
         info = await client.vfolder.info("old-folder")
     assert created["user_email"] is None and created["creator"] == "AKIAIOSFODNN7EXAMPLE"
     assert "numFiles" not in info and info["cur_size"] == 0
+
+
+async def test_routes_the_fake_lacked(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+
+    role = await client.request("GET", "/auth/role")
+    details = await client.request("GET", "/config/resource-slots/details")
+    types = await client.request("GET", "/config/vfolder-types")
+
+    assert role == {"global_role": "superadmin", "domain_role": "admin", "group_role": None}
+    slot = {
+        "slot_name": "str", "description": "str", "human_readable_name": "str", "display_unit": "str",
+        "number_format": {"binary": "bool", "round_length": "int"}, "display_icon": "str",
+    }  # fmt: skip
+    assert shape(details) == {"cpu": slot, "mem": slot}
+    assert types == ["group", "user"]
+
+
+async def test_session_side_answers(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python:3.9-ubuntu20.04", "shape-session")
+
+    graph = await client.get_dependency_graph("shape-session")
+    history = await client.get_status_history("shape-session")
+    with pytest.raises(bai.ServerError) as restart:
+        await client.request("PATCH", "/session/shape-session")
+    with pytest.raises(bai.NotFoundError) as unknown_image:  # the image is checked before the name
+        await client.create_if_not_exists("unknown-image", "shape-session")
+
+    assert shape(graph) == {
+        "session_id": "str", "session_name": "str", "status": "str", "status_changed": "str", "depends_on": [],
+    }  # fmt: skip
+    assert set(history) == {"PENDING", "SCHEDULED", "PREPARING", "PREPARED", "CREATING", "RUNNING"}
+    assert (restart.value.status, restart.value.title, restart.value.error_code) == (
+        501,
+        "This API is not implemented.",
+        "api_generic_not-implemented",
+    )
+    assert unknown_image.value.title == "No such environment image."
