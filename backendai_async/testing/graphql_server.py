@@ -30,7 +30,8 @@ from typing import Any
 
 from graphql import GraphQLScalarType, GraphQLSchema, build_schema, graphql_sync
 
-from ._directory import DEFAULT_DOMAIN, Record, group_id
+from . import _directory
+from ._directory import DEFAULT_DOMAIN, Record
 from ._state import ComputeSession
 from .fake_graphql import REFUSAL, GraphQLFailure
 from .graphql_mutations import Mutations
@@ -233,7 +234,7 @@ class _Root(Mutations):
             for s in self._visible_sessions(access_key)
             if (wanted is None or s.status in wanted)
             and (domain_name is None or s.domain == domain_name)
-            and (group_id is None or group_id in (s.group, _group_uuid(s.group)))
+            and (group_id is None or group_id in (s.group, _directory.group_id(s.group)))
         ]
         records.sort(key=lambda r: str(r["created_at"]), reverse=True)  # the server's default order
         if order_key:
@@ -514,10 +515,6 @@ class _Root(Mutations):
     def vfolder(self, info: Any, id: str | None = None) -> Record | None:
         ref = (id or "").replace("-", "")
         return next((f for f in self._folders(None) if str(f["id"]).replace("-", "") == ref), None)
-
-
-def _group_uuid(name: str) -> str:
-    return group_id(name)
 
 
 def _scaling(groups: list[Record], is_active: bool | None, name: str | None) -> list[Record]:
