@@ -30,8 +30,8 @@ from typing import Any
 
 from graphql import GraphQLScalarType, GraphQLSchema, build_schema, graphql_sync
 
-from . import _directory
 from ._directory import DEFAULT_DOMAIN, Record
+from ._directory import group_id as uuid_of_group
 from ._state import ComputeSession
 from .fake_graphql import REFUSAL, GraphQLFailure
 from .graphql_mutations import Mutations
@@ -234,7 +234,7 @@ class _Root(Mutations):
             for s in self._visible_sessions(access_key)
             if (wanted is None or s.status in wanted)
             and (domain_name is None or s.domain == domain_name)
-            and (group_id is None or group_id in (s.group, _directory.group_id(s.group)))
+            and (group_id is None or group_id in (s.group, uuid_of_group(s.group)))
         ]
         records.sort(key=lambda r: str(r["created_at"]), reverse=True)  # the server's default order
         if order_key:

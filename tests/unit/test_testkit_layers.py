@@ -75,3 +75,46 @@ def test_the_schemas_ship_in_the_package() -> None:
     names = {path.stem for path in (PACKAGE / "schemas").glob("*.graphql")}
     assert {gen.schema for gen in GENERATIONS.values()} <= names
     assert len(names) == 8
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Every module of ``backendai_async`` -> the package's modules it imports (type-checking too)."""
+    root = PACKAGE.parent
+    modules = {
+        ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in root.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, *([node.module] if node.module else [])])
+                else:
+                    base = node.module or ""
+                submodules = {f"{base}.{alias.name}" for alias in node.names} & modules.keys()
+                targets |= submodules or ({base} & modules.keys())
+            elif isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names} & modules.keys()
+        graph[name] = targets - {name}
+    return graph
+
+
+def test_no_import_circle_in_the_package() -> None:
+    graph = _package_imports()
+    assert "backendai_async.client" in graph and "backendai_async.testing.fake_manager" in graph
+    done: set[str] = set()
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        assert name not in stack, " -> ".join((*stack, name))
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            visit(target, (*stack, name))
+        done.add(name)
+
+    for module in sorted(graph):
+        visit(module, ())
