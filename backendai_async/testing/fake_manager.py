@@ -72,8 +72,11 @@ class FakeManager:
     ``generation`` is a key of ``GENERATIONS`` or a ``Generation``. ``keypairs`` replace
     ``DEFAULT_KEYPAIRS``; ``users`` (username -> (password, access key)) replace ``DEFAULT_USERS``;
     ``clock`` returns the server's "now" (aware, UTC) for the ±15 min date window.
-    Public state may be changed at any time: ``keypairs``, ``users``, ``sessions``,
-    ``unknown_images``, ``sso_tokens``, ``graphql_handler``, ``login_failure_status``, ``clock``.
+    Public state may be changed at any time: ``keypairs``, ``users``, ``sessions`` (and
+    ``terminated``), ``termination_delay``, ``unknown_images``, ``directory`` (what GraphQL lists
+    besides those), ``vfolders``, ``admin``, ``sso_tokens``, ``graphql_handler``,
+    ``login_failure_status``, ``clock``. ``graphql`` is the GraphQL executor (graphql-core, loaded
+    on first use); ``requests`` records every request.
     """
 
     def __init__(

@@ -61,7 +61,7 @@ def keypair_record(state: GraphQLState, access_key: str) -> Record:
         "is_default": True,
         "resource_policy": "default",
         "created_at": "2026-01-01T00:00:00+00:00",
-        "last_used": None,
+        "last_used": state.clock().isoformat(),  # a string once the key was used, as here
         "rate_limit": kp.rate_limit,
         "num_queries": 0,
         "rolling_count": 0,

@@ -206,3 +206,15 @@ async def test_session_side_answers(fm: FakeManager, make_client: ClientFactory)
         "api_generic_not-implemented",
     )
     assert unknown_image.value.title == "No such environment image."
+
+
+async def test_keypair_info_has_every_field_asked_for(fm: FakeManager) -> None:
+    config = bai.ClientConfig("AKIANABBDUSEREXAMPLE", "C8qnIo29EZvXkPK_MXcuAakYTy4NYrxwmCEyNPlf", str(fm.url))
+    async with bai.Client(config) as client:
+        info = await client.keypair.info()
+    assert shape(info) == {
+        "access_key": "str", "secret_key": "str", "is_active": "bool", "is_admin": "bool", "user_id": "str",
+        "created_at": "str", "last_used": "str", "concurrency_limit": "int", "concurrency_used": "int",
+        "rate_limit": "int", "num_queries": "int", "resource_policy": "str",
+    }  # fmt: skip
+    assert (info["user_id"], info["is_admin"]) == ("user@lablup.com", False)
