@@ -167,6 +167,13 @@ class GraphQLServer:
         return chosen
 
 
+def _legacy_order(order: str | None, order_key: str | None, order_asc: bool | None) -> str | None:
+    """``order_key``/``order_asc`` (API v4) as an ``order`` expression."""
+    if order_key:
+        return ("+" if order_asc in (None, True) else "-") + order_key
+    return order
+
+
 def _page(items: Sequence[Record], limit: int, offset: int) -> dict[str, Any]:
     return {"items": list(items[offset : offset + limit]), "total_count": len(items)}
 
@@ -237,8 +244,7 @@ class _Root(Mutations):
             and (group_id is None or group_id in (s.group, uuid_of_group(s.group)))
         ]
         records.sort(key=lambda r: str(r["created_at"]), reverse=True)  # the server's default order
-        if order_key:
-            order = ("+" if order_asc in (None, True) else "-") + order_key
+        order = _legacy_order(order, order_key, order_asc)
         return _page(self._server.select(records, filter, order), limit, offset)
 
     def compute_session(self, info: Any, id: str | None = None, sess_id: str | None = None, **_: Any) -> Record | None:
@@ -283,6 +289,7 @@ class _Root(Mutations):
         email: str | None = None,
         is_active: bool | None = None,
     ) -> dict[str, Any]:
+        order = _legacy_order(order, order_key, order_asc)
         records = self._server.select(self._keypairs(email, is_active), filter, order)
         return _page(records, limit, offset)
 
@@ -325,11 +332,14 @@ class _Root(Mutations):
         offset: int,
         filter: str | None = None,
         order: str | None = None,
+        order_key: str | None = None,
+        order_asc: bool | None = None,
         domain_name: str | None = None,
         group_id: str | None = None,
         is_active: bool | None = None,
         status: str | None = None,
     ) -> dict[str, Any]:
+        order = _legacy_order(order, order_key, order_asc)
         records = self._server.select(self._user_records(is_active, status, group_id), filter, order)
         return _page(records, limit, offset)
 
@@ -409,6 +419,7 @@ class _Root(Mutations):
         scaling_group: str | None = None,
         status: str | None = None,
     ) -> dict[str, Any]:
+        order = _legacy_order(order, order_key, order_asc)
         return _page(self._server.select(self._agents(scaling_group, status), filter, order), limit, offset)
 
     def agent(self, info: Any, agent_id: str) -> Record | None:
@@ -507,6 +518,7 @@ class _Root(Mutations):
         access_key: str | None = None,
         **_: Any,
     ) -> dict[str, Any]:
+        order = _legacy_order(order, order_key, order_asc)
         return _page(self._server.select(self._folders(access_key), filter, order), limit, offset)
 
     def vfolders(self, info: Any, access_key: str | None = None, **_: Any) -> list[Record]:

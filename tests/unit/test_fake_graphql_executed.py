@@ -7,9 +7,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    get_named_type,
+    is_non_null_type,
+)
 
 import backendai_async as bai
-from backendai_async.testing import GENERATIONS, FakeManager
+from backendai_async.testing import GENERATIONS, FakeManager, GraphQLFailure
+from backendai_async.testing.graphql_server import _Root, load_schema
 
 from .conftest import AK, SK, USER_AK, USER_SK, ClientFactory
 
@@ -251,3 +261,53 @@ async def test_an_unimplemented_field_says_so(fm: FakeManager, make_client: Clie
     client = make_client(fm)
     with pytest.raises(bai.GraphQLError, match="the FakeManager does not implement 'endpoint_list'"):
         await client.query("query { endpoint_list(limit: 1, offset: 0) { total_count } }")
+
+
+_LITERALS = {
+    "Int": "1",
+    "Float": "1.0",
+    "BigInt": "1",
+    "Boolean": "true",
+    "UUID": f'"{uuid.UUID(int=0)}"',
+    "JSONString": '"{}"',
+}
+
+
+def _literal(arg_type: Any) -> str:
+    """A valid literal of a type (an input object with its required fields only)."""
+    inner = arg_type.of_type if isinstance(arg_type, GraphQLNonNull) else arg_type
+    if isinstance(inner, GraphQLList):
+        return "[]"
+    named = get_named_type(inner)
+    if isinstance(named, GraphQLEnumType):
+        return next(iter(named.values))
+    if isinstance(named, GraphQLInputObjectType):
+        fields = {name: _literal(f.type) for name, f in named.fields.items() if is_non_null_type(f.type)}
+        return "{" + ", ".join(f"{name}: {value}" for name, value in fields.items()) + "}"
+    return _LITERALS.get(named.name, '"x"')
+
+
+@pytest.mark.parametrize("key", sorted({gen.schema: key for key, gen in GENERATIONS.items()}.values()))
+def test_every_implemented_root_field_runs_on_its_schema(key: str) -> None:
+    """Each resolver accepts every argument its field takes in each measured schema (no unexpected keyword)."""
+    fm = FakeManager(key)
+    schema = load_schema(fm.generation.schema)
+    documents = []
+    for operation, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+        assert root is not None
+        for name, definition in root.fields.items():
+            if not hasattr(_Root, name):
+                continue
+            given = {arg: _literal(t.type) for arg, t in definition.args.items()}  # every argument it takes
+            arguments = f"({', '.join(f'{arg}: {value}' for arg, value in given.items())})" if given else ""
+            selection = " { __typename }" if isinstance(get_named_type(definition.type), GraphQLObjectType) else ""
+            documents.append(f"{operation} {{ {name}{arguments}{selection} }}")
+
+    failures = {}
+    for document in documents:
+        try:
+            fm.graphql(document, None, AK)
+        except GraphQLFailure as failure:
+            failures[document] = failure.errors
+    assert len(documents) > 20
+    assert failures == {}
