@@ -163,8 +163,15 @@ class GraphQLServer:
                     self.ignored.append(part.strip())
                     continue
                 sign, name = m.groups()
-                chosen.sort(key=lambda item: (item.get(name) is None, str(item.get(name))), reverse=sign == "-")
+                chosen.sort(key=lambda item: _order_key(item.get(name)), reverse=sign == "-")
         return chosen
+
+
+def _order_key(value: Any) -> tuple[bool, float, str]:
+    """Sorts numbers as numbers, everything else as text, nulls last."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (False, float(value), "")
+    return (value is None, float("inf"), "" if value is None else str(value))
 
 
 def _legacy_order(order: str | None, order_key: str | None, order_asc: bool | None) -> str | None:

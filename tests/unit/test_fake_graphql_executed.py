@@ -311,3 +311,16 @@ def test_every_implemented_root_field_runs_on_its_schema(key: str) -> None:
             failures[document] = failure.errors
     assert len(documents) > 20
     assert failures == {}
+
+
+async def test_order_sorts_numbers_as_numbers(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    for index, size in enumerate((9, 10, 100)):
+        fm.directory.agents.append({**fm.directory.agents[0], "id": f"i-{index}", "mem_cur_bytes": float(size)})
+    document = (
+        "query($f: String, $o: String) { agent_list(limit: 10, offset: 0, order: $o, filter: $f) { items { id } } }"
+    )
+
+    data = await client.query(document, {"f": 'id ilike "i-_"', "o": "-mem_cur_bytes"})
+
+    assert [a["id"] for a in data["agent_list"]["items"]] == ["i-2", "i-1", "i-0"]
