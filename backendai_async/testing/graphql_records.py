@@ -70,6 +70,15 @@ def keypair_record(state: GraphQLState, access_key: str) -> Record:
         "ssh_public_key": None,
         "concurrency_used": sum(1 for s in sessions if s.status not in ("TERMINATED", "CANCELLED")),
         "concurrency_limit": 30,
+        # nested lists with arguments: graphql-core calls them with (info, **arguments)
+        "compute_sessions": lambda info, status=None, **_: [
+            session_record(state, s)
+            for s in (*state.sessions.values(), *state.terminated.values())
+            if s.owner == access_key and (status is None or s.status == status)
+        ],
+        "vfolders": lambda info, **_: [
+            folder_record(state, f) for f in state.vfolders.folders.values() if f.owner == access_key
+        ],
     }
 
 

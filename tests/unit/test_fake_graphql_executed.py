@@ -324,3 +324,13 @@ async def test_order_sorts_numbers_as_numbers(fm: FakeManager, make_client: Clie
     data = await client.query(document, {"f": 'id ilike "i-_"', "o": "-mem_cur_bytes"})
 
     assert [a["id"] for a in data["agent_list"]["items"]] == ["i-2", "i-1", "i-0"]
+
+
+async def test_a_keypairs_sessions_and_folders(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python:3.9-ubuntu20.04", "kp-session")
+    await client.vfolder.create("kp-folder")
+
+    data = await client.query('query { keypair { compute_sessions(status: "RUNNING") { name } vfolders { name } } }')
+
+    assert data["keypair"] == {"compute_sessions": [{"name": "kp-session"}], "vfolders": [{"name": "kp-folder"}]}
