@@ -15,6 +15,8 @@ from typing import Any, Protocol
 from aiohttp import web
 from multidict import MultiMapping
 
+from .generations import Generation
+
 __all__ = ["AdminState", "FakeService"]
 
 _PROBLEM = "https://api.backend.ai/probs/"
@@ -56,9 +58,11 @@ class AdminState:
     """What the administration routes keep; ``role_of(access_key)`` tells the caller's role."""
 
     role_of: Callable[[str], str]
+    #: the simulated generation; None answers as before 26.x
+    generation: Generation | None = None
     presets: list[dict[str, Any]] = field(
         default_factory=lambda: [
-            {"name": "small", "resource_slots": {"cpu": "1", "mem": "1073741824"}, "shared_memory": None}
+            {"name": "small", "resource_slots": {"cpu": "1", "mem": "1073741824"}, "shared_memory": "67108864"}
         ]
     )
     etcd: dict[str, Any] = field(default_factory=dict)
@@ -72,13 +76,19 @@ class AdminState:
 
     def routes(self) -> list[Route]:
         """``(method, path template, handler, needs auth)`` for the manager's route table."""
+        details: list[Route] = []
+        if self.generation is None or self.generation.at_least("23.03"):
+            details.append(("GET", "/config/resource-slots/details", self._slot_details, True))
         return [
+            *details,
             ("GET", "/resource/presets", self._presets, True),
             ("POST", "/resource/check-presets", self._check_presets, True),
             ("GET", "/resource/stats/user/month", lambda call, p: web.json_response([]), True),
             ("POST", "/resource/recalculate-usage", self._superadmin(lambda call, p: web.json_response({})), True),
             *[("POST", f"/config/{verb}", self._superadmin(self._etcd), True) for verb in ("get", "set", "delete")],
             *[("GET", path, self._slots, True) for path in ("/config/resource-slots", "/etcd/resource-slots")],
+            ("GET", "/config/vfolder-types", lambda call, p: web.json_response(["group", "user"]), True),
+            ("GET", "/auth/role", self._auth_role, True),
             ("GET", "/scaling-groups", self._scaling_groups, True),
             (
                 "GET",
@@ -137,22 +147,60 @@ class AdminState:
 
     # -- handlers ----------------------------------------------------------------------------
 
+    def _measured(self) -> bool:
+        """Answer as recorded on 26.9.6 (the 26.x request schemas)."""
+        return self.generation is not None and self.generation.at_least("26.3")
+
+    def _preset_list(self) -> list[dict[str, Any]]:
+        if not self._measured():
+            return self.presets
+        return [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "preset:" + p["name"])), **p} for p in self.presets]
+
     def _presets(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response({"presets": self.presets})
+        return web.json_response({"presets": self._preset_list()})
 
     def _check_presets(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         unlimited = {"cpu": "Infinity", "mem": "Infinity"}
+        zero = {"cpu": "0", "mem": "0"}
+        presets = [{**preset, "allocatable": True} for preset in self._preset_list()]
+        if not self._measured():
+            return web.json_response(
+                {
+                    "keypair_limits": unlimited,
+                    "keypair_using": zero,
+                    "keypair_remaining": unlimited,
+                    "group_limits": unlimited,
+                    "group_using": zero,
+                    "group_remaining": unlimited,
+                    "scaling_group_remaining": unlimited,
+                    "scaling_groups": {"default": {"using": {}, "remaining": unlimited}},
+                    "presets": presets,
+                }
+            )
+        if "group" not in _body(call):  # 26.x: the request schema requires it
+            missing = [{"type": "missing", "loc": ("group",), "msg": "Field required"}]
+            body = {
+                "type": _PROBLEM + "generic-bad-request",
+                "title": "Invalid or Missing API Parameters.",
+                "error_code": "api_parsing_invalid-parameters",
+                "msg": "<BackendAISchemaValidationFailed(400): Schema validation failed. (1 validation error for "
+                f"CheckPresetsRequest\ngroup\n  Field required [type=missing, input_value={{}}, input_type=dict])>\n"
+                f" -> extra_data: {{'errors': {missing!r}}}",
+            }
+            return web.json_response(body, status=400, content_type="application/problem+json")
+        remaining = {"cpu": "4.000000", "mem": "8589934592.000000"}
+        nan = {"cpu": "NaN", "mem": "NaN"}
         return web.json_response(
             {
+                "presets": presets,
                 "keypair_limits": unlimited,
-                "keypair_using": {"cpu": "0", "mem": "0"},
+                "keypair_using": zero,
                 "keypair_remaining": unlimited,
-                "group_limits": unlimited,
-                "group_using": {"cpu": "0", "mem": "0"},
-                "group_remaining": unlimited,
-                "scaling_group_remaining": unlimited,
-                "scaling_groups": {"default": {"using": {}, "remaining": unlimited}},
-                "presets": [{**preset, "allocatable": True} for preset in self.presets],
+                "group_limits": nan,
+                "group_using": nan,
+                "group_remaining": nan,
+                "scaling_group_remaining": remaining,
+                "scaling_groups": {"default": {"using": zero, "remaining": remaining}},
             }
         )
 
@@ -174,6 +222,27 @@ class AdminState:
 
     def _slots(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         return web.json_response({"cpu": "count", "mem": "bytes"})
+
+    def _slot_details(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        def slot(name: str, description: str, readable: str, unit: str, binary: bool) -> dict[str, Any]:
+            return {
+                "slot_name": name,
+                "description": description,
+                "human_readable_name": readable,
+                "display_unit": unit,
+                "number_format": {"binary": binary, "round_length": 0},
+                "display_icon": "cpu",
+            }
+
+        return web.json_response(
+            {"cpu": slot("cpu", "CPU", "CPU", "Core", False), "mem": slot("ram", "Memory", "RAM", "GiB", True)}
+        )
+
+    def _auth_role(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        assert call.access_key is not None
+        role = self.role_of(call.access_key)
+        domain_role = "admin" if role in ("superadmin", "admin") else "user"
+        return web.json_response({"global_role": role, "domain_role": domain_role, "group_role": None})
 
     def _scaling_groups(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         if not (call.query.get("group") or call.query.get("group_id") or call.query.get("group_name")):

@@ -8,12 +8,9 @@ GraphQL error naming what arrived, so a test sees the mismatch. ``pages()`` serv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .fake_manager import FakeManager
+from typing import Any, Protocol
 
 __all__ = ["REFUSAL", "GraphQLCall", "GraphQLFailure", "GraphQLScript", "pages"]
 
@@ -24,12 +21,25 @@ _PAGING = ("limit", "offset")
 Answer = Any  # data, or a callable taking the variables and returning data
 
 
+class _Role(Protocol):
+    role: str
+
+
+class _Installable(Protocol):
+    """What ``install`` needs of a fake: its keypairs and its GraphQL hook (``FakeManager`` has both)."""
+
+    @property
+    def keypairs(self) -> Mapping[str, _Role]: ...
+
+    graphql_handler: Callable[[str, Any, str], Any]
+
+
 class GraphQLFailure(Exception):
     """Raised by a ``graphql_handler``: the fake answers these GraphQL errors (with ``data``)."""
 
-    def __init__(self, message: str, *, data: Any = None) -> None:
+    def __init__(self, message: str, *, data: Any = None, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
-        self.errors: list[dict[str, Any]] = [{"message": message}]
+        self.errors: list[dict[str, Any]] = errors if errors is not None else [{"message": message}]
         self.data = data
 
 
@@ -63,7 +73,7 @@ class GraphQLScript:
         self._expected: list[_Expectation] = []
 
     @classmethod
-    def install(cls, fm: FakeManager) -> GraphQLScript:
+    def install(cls, fm: _Installable) -> GraphQLScript:
         """A script that knows the roles of ``fm``'s keypairs, installed as its ``graphql_handler``."""
         script = cls(role_of=lambda access_key: fm.keypairs[access_key].role)
         fm.graphql_handler = script

@@ -22,16 +22,15 @@ import tarfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from multidict import MultiMapping
 
-from .fake_manager import ComputeSession, LiveResponse, _Call, _Problem, _session_not_found
-
-if TYPE_CHECKING:
-    from .fake_manager import FakeManager
+from ._http import Call, LiveResponse, Problem
+from ._session_core import SessionCore, session_not_found
+from ._state import ComputeSession
 
 __all__ = ["EventHub", "SessionAPI"]
 
@@ -51,7 +50,7 @@ _LOCATIONS: dict[str, dict[str, str]] = {
 }
 _SESSION_EVENT_KEYS = ("name", "sessionName", "ownerAccessKey", "sessionId", "group", "groupName", "scope")
 
-Handler = Callable[[_Call, dict[str, str]], web.StreamResponse]
+Handler = Callable[[Call, dict[str, str]], web.StreamResponse]
 
 
 class EventHub:
@@ -96,21 +95,28 @@ class _Kernel:
 
 
 class SessionAPI:
-    """The session routes of one ``FakeManager`` (``fm.session_api``).
+    """The session routes of one ``FakeManager`` (``fm.session_api``), built on its ``SessionCore``.
 
     Public state: ``events`` (an ``EventHub``), ``background_tasks`` (task id -> events),
     ``templates`` (template id -> {"image", ...}), ``run_locally`` (execute runs the code with
     this Python in a subprocess), ``sse_retry_ms`` (the ``retry`` sent on event streams).
     """
 
-    def __init__(self, fm: FakeManager) -> None:
-        self._fm = fm
+    def __init__(self, core: SessionCore) -> None:
+        self._core = core
+        self._rules = core.rules
+        self._state = core.state
         self.events = EventHub()
         self.background_tasks: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.templates: dict[str, dict[str, Any]] = {}
         self.run_locally = False
         self.sse_retry_ms = 20
         self._kernels: dict[str, _Kernel] = {}
+        core.on_terminated.append(self._terminated)
+
+    def _terminated(self, session: ComputeSession) -> None:
+        self.events.publish("session_terminated", self._event_data(session, "user-requested"))
+        self._kernels.pop(session.id, None)
 
     def kernel(self, session: ComputeSession) -> _Kernel:
         """The per-session state (files, runs, interrupts) of a live session."""
@@ -120,7 +126,7 @@ class SessionAPI:
 
     def routes(self, create_paths: tuple[str, ...]) -> list[tuple[str, str, Handler, bool]]:
         """``(method, path template, handler, needs auth)``, specific paths before ``{name}``."""
-        fm, gen = self._fm, self._fm.generation
+        gen = self._state.generation
         p = gen.session_prefix
         download_method = "POST" if gen.at_least("23.09") else "GET"
         table: list[tuple[str, str, Handler, bool]] = [
@@ -130,8 +136,8 @@ class SessionAPI:
             ("GET", f"/stream{p}/{{name}}/execute", self._stream_execute, True),
             ("GET", p + "/_/logs", self._task_logs, True),
             ("POST", p + "/_/create-from-template", self._create_from_template, True),
-            *[("POST", path, self._wrap_create(fm._create_session), True) for path in create_paths],
-            ("DELETE", p + "/{name}", self._wrap_destroy(fm._destroy_session), True),
+            *[("POST", path, self._wrap_create(self._core.create), True) for path in create_paths],
+            ("DELETE", p + "/{name}", self._wrap_destroy(self._core.destroy), True),
             ("PATCH", p + "/{name}", self._restart, True),
             ("POST", p + "/{name}", self._execute, True),
             ("POST", p + "/{name}/interrupt", self._interrupt, True),
@@ -157,18 +163,18 @@ class SessionAPI:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _session(self, call: _Call, params: Mapping[str, str]) -> ComputeSession:
+    def _session(self, call: Call, params: Mapping[str, str]) -> ComputeSession:
         assert call.access_key is not None
-        return self._fm._lookup(call.access_key, params["name"])
+        return self._core.lookup(call.access_key, params["name"])
 
-    def _params(self, call: _Call, endpoint: str) -> Mapping[str, Any] | MultiMapping[str]:
+    def _params(self, call: Call, endpoint: str) -> Mapping[str, Any] | MultiMapping[str]:
         """The parameters where this generation reads them for ``endpoint``."""
-        where = _LOCATIONS[endpoint][self._fm.generation.param_era]
+        where = _LOCATIONS[endpoint][self._state.generation.param_era]
         if where == "either":
             where = "body" if call.body and call.method not in ("GET", "HEAD") else "query"
         if where == "query":
             return call.query
-        return self._fm._json_object(call)
+        return self._rules.json_object(call)
 
     def _event_data(self, session: ComputeSession, reason: str = "") -> dict[str, Any]:
         return {
@@ -195,11 +201,11 @@ class SessionAPI:
     # -- lifecycle -------------------------------------------------------------------------
 
     def _wrap_create(self, create: Handler) -> Handler:
-        def handler(call: _Call, params: dict[str, str]) -> web.StreamResponse:
-            before = set(self._fm.sessions)
+        def handler(call: Call, params: dict[str, str]) -> web.StreamResponse:
+            before = set(self._state.sessions)
             response = create(call, params)
-            for sid in set(self._fm.sessions) - before:
-                self._announce(self._fm.sessions[sid])
+            for sid in set(self._state.sessions) - before:
+                self._announce(self._state.sessions[sid])
             return response
 
         return handler
@@ -208,11 +214,14 @@ class SessionAPI:
         """The events of a new session; 26.x names them after the scheduler's statuses (as
         measured on 26.9.6: ``session_pending`` and no ``session_enqueued``)."""
         kernel = self.kernel(session)
-        now = self._fm._now().isoformat()
+        now = self._rules.now().isoformat()
         kernel.history["PENDING"] = now
-        modern = self._fm.generation.at_least("26.0")
+        modern = self._state.generation.at_least("26.0")
         self.events.publish("session_pending" if modern else "session_enqueued", self._event_data(session))
         if session.status == "RUNNING":
+            if modern:  # every scheduler step, as 26.9.6 records them
+                for step in ("SCHEDULED", "PREPARING", "PREPARED", "CREATING"):
+                    kernel.history[step] = now
             kernel.history["RUNNING"] = now
             self.events.publish("session_scheduled", self._event_data(session))
             if modern:
@@ -221,124 +230,133 @@ class SessionAPI:
             self.events.publish("session_started", self._event_data(session))
 
     def _wrap_destroy(self, destroy: Handler) -> Handler:
-        def handler(call: _Call, params: dict[str, str]) -> web.StreamResponse:
-            before = dict(self._fm.sessions)
+        def handler(call: Call, params: dict[str, str]) -> web.StreamResponse:
+            live = {sid: s.status for sid, s in self._state.sessions.items()}
             response = destroy(call, params)
-            for sid in set(before) - set(self._fm.sessions):
-                self.events.publish("session_terminating", self._event_data(before[sid], "user-requested"))
-                self.events.publish("session_terminated", self._event_data(before[sid], "user-requested"))
-                self._kernels.pop(sid, None)
+            for sid, status in live.items():
+                session = self._state.sessions.get(sid) or self._state.terminated.get(sid)
+                if session is not None and status != "TERMINATING" and session.status != status:
+                    self.events.publish("session_terminating", self._event_data(session, "user-requested"))
             return response
 
         return handler
 
-    def _create_from_template(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        body = self._fm._json_object(call)
+    def _create_from_template(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
+        body = self._rules.json_object(call)
         template = self.templates.get(str(body.get("template_id")))
         if template is None:
-            raise _Problem(404, "object-not-found", title="No such task template.")
+            raise Problem(404, "object-not-found", title="No such task template.")
         merged = {**template, **{k: v for k, v in body.items() if k != "template_id"}}
         inner = dataclasses.replace(call, body=json.dumps(merged).encode(), json=merged)
-        return self._wrap_create(self._fm._create_session)(inner, params)
+        return self._wrap_create(self._core.create)(inner, params)
 
-    def _restart(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _restart(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
-        if self._fm.generation.at_least("26.7"):
-            raise _Problem(501, "not-implemented", "Session restart is no longer supported.")
+        if self._state.generation.at_least("26.7"):
+            raise Problem(
+                501,
+                "not-implemented",
+                "Session restart is no longer supported. Terminate the session and enqueue a new one instead.",
+                title="This API is not implemented.",
+                error_code="api_generic_not-implemented",
+            )
         return web.Response(status=204)
 
-    def _rename(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _rename(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
         given = self._params(call, "rename")
-        self._fm._check_keys(given, ("name", "session_name", "clientSessionToken"))
+        self._rules.check_keys(given, ("name", "session_name", "clientSessionToken"))
         name = given.get("name") or given.get("session_name") or given.get("clientSessionToken")
         if not isinstance(name, str):
-            raise self._fm._invalid({"name": "is required"})
+            raise self._rules.invalid({"name": "is required"})
         if session.status != "RUNNING":
-            raise _Problem(400, "invalid-api-params", "Can't change name of not running session")
+            raise Problem(400, "invalid-api-params", "Can't change name of not running session")
         session.name = name
         return web.Response(status=204)
 
-    def _commit(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _commit(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
         if call.body:
             self._params(call, "commit")
-        self._fm._check_keys(call.query, ("filename", "fname", "login_session_token"))
+        self._rules.check_keys(call.query, ("filename", "fname", "login_session_token"))
         task_id = self._bgtask("committing")
         return web.json_response({"task_id": task_id, "kernel": self.kernel(session).kernel_id}, status=201)
 
-    def _commit_status(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _commit_status(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
         return web.json_response({"status": "ready", "kernel": self.kernel(session).kernel_id})
 
-    def _imagify(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _imagify(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
-        body = self._fm._json_object(call)
-        self._fm._check_keys(body, ("image_name", "image_visibility", "login_session_token"), ("image_name",))
+        body = self._rules.json_object(call)
+        self._rules.check_keys(body, ("image_name", "image_visibility", "login_session_token"), ("image_name",))
         return web.json_response({"task_id": self._bgtask("building the image")})
 
-    def _start_service(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _start_service(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
-        body = self._fm._json_object(call)
-        self._fm._check_keys(body, ("app", "service", "port", "envs", "arguments", "login_session_token"))
+        body = self._rules.json_object(call)
+        self._rules.check_keys(body, ("app", "service", "port", "envs", "arguments", "login_session_token"))
         if not (body.get("app") or body.get("service")):
-            raise self._fm._invalid({"app": "is required"})
+            raise self._rules.invalid({"app": "is required"})
         return web.json_response({"token": uuid.uuid4().hex, "wsproxy_addr": "http://127.0.0.1:5050"})
 
-    def _shutdown_service(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _shutdown_service(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
         given = self._params(call, "shutdown-service")
-        self._fm._check_keys(given, ("service_name",), ("service_name",))
+        self._rules.check_keys(given, ("service_name",), ("service_name",))
         return web.Response(status=204)
 
-    def _direct_access_info(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _direct_access_info(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
         if session.type != "system":
             return web.json_response({})
         info = {"kernel_role": "SYSTEM", "session_type": "system", "public_host": "127.0.0.1", "sshd_ports": [2200]}
         return web.json_response(info)
 
-    def _status_history(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _status_history(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         history = dict(self.kernel(self._session(call, params)).history)
-        return web.json_response(history if self._fm.generation.at_least("26.3") else {"result": history})
+        return web.json_response(history if self._state.generation.at_least("26.3") else {"result": history})
 
-    def _dependency_graph(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _dependency_graph(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         s = self._session(call, params)
-        return web.json_response({"session_id": s.id, "session_name": s.name, "status": s.status, "depends_on": []})
+        graph = {"session_id": s.id, "session_name": s.name, "status": s.status}
+        if self._state.generation.at_least("26.9"):
+            graph["status_changed"] = str(s.created_at)  # the manager's text: space-separated
+        return web.json_response({**graph, "depends_on": []})
 
-    def _logs(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _logs(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
         allowed = ["owner_access_key", "ownerAccessKey"]
-        if self._fm.generation.at_least("24.03.7"):
+        if self._state.generation.at_least("24.03.7"):
             allowed += ["kernel_id", "kernelId"]
-        self._fm._check_keys(call.query, allowed)
+        self._rules.check_keys(call.query, allowed)
         kernel = call.query.get("kernel_id") or self.kernel(session).kernel_id
         return web.json_response({"result": {"logs": f"container logs of {session.name} ({kernel})\n"}})
 
-    def _task_logs(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _task_logs(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel_id = call.query.get("session_name") or call.query.get("kernel_id") or call.query.get("task_id")
-        for session in self._fm.sessions.values():
+        for session in self._state.sessions.values():
             if session.owner == call.access_key and self.kernel(session).kernel_id == kernel_id:
                 return web.Response(text=f"task log of {session.name}\n")
-        raise _session_not_found()
+        raise session_not_found(self._state.generation)
 
     # -- execution -------------------------------------------------------------------------
 
-    def _execute(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _execute(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         session = self._session(call, params)
-        body = self._fm._json_object(call)
-        key = self._fm.generation.run_id_key
+        body = self._rules.json_object(call)
+        key = self._state.generation.run_id_key
         mode = body.get("mode")
         if key == "runId":
             if "runId" not in body:
-                raise _Problem(400, "invalid-api-params", "runId is missing!")
+                raise Problem(400, "invalid-api-params", "runId is missing!")
             if mode is None:
-                raise _Problem(400, "invalid-api-params", "mode is missing or empty!")
+                raise Problem(400, "invalid-api-params", "mode is missing or empty!")
         run_id = body.get(key)
         if mode not in ("query", "batch", "continue", "input", "complete") or (
             mode in ("continue", "input") and not run_id
         ):
-            raise _Problem(500, "invalid-session-data", f"invalid execute request (mode={mode!r}, run id={run_id!r})")
+            raise Problem(500, "invalid-session-data", f"invalid execute request (mode={mode!r}, run id={run_id!r})")
         kernel = self.kernel(session)
         code = str(body.get("code") or "")
         if mode in ("query", "batch") and self.run_locally:
@@ -363,7 +381,7 @@ class SessionAPI:
             return _result(run_id, "continued", [["stdout", "started\n"]])
         run = kernel.runs.get(run_id)
         if run is None:
-            raise _Problem(500, "invalid-session-data", f"unknown run {run_id!r}")
+            raise Problem(500, "invalid-session-data", f"unknown run {run_id!r}")
         if mode == "input":
             run["inputs"].append(code)
         if "input(" in run["code"] and not run["inputs"]:
@@ -372,13 +390,13 @@ class SessionAPI:
         del kernel.runs[run_id]
         return _result(run_id, "finished", console, exit_code=0)
 
-    def _interrupt(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _interrupt(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self.kernel(self._session(call, params)).interrupts += 1
         return web.Response(status=204)
 
-    def _complete(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _complete(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
-        body = self._fm._json_object(call)
+        body = self._rules.json_object(call)
         code = str(body.get("code", ""))
         word = code.rsplit(maxsplit=1)[-1] if code.strip() else ""
         completions = [name for name in ("print", "property", "pow") if word and name.startswith(word)]
@@ -386,46 +404,46 @@ class SessionAPI:
 
     # -- files -----------------------------------------------------------------------------
 
-    def _upload(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _upload(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel = self.kernel(self._session(call, params))
         parts = _form_parts(call)
         if len(parts) > MAX_UPLOAD_FILES:
-            raise _Problem(400, "invalid-api-params", "Too many files")
+            raise Problem(400, "invalid-api-params", "Too many files")
         for filename, data in parts:
             if len(data) >= MAX_UPLOAD_SIZE:
-                raise _Problem(400, "invalid-api-params", "Too large file")
+                raise Problem(400, "invalid-api-params", "Too large file")
             kernel.files[posixpath.normpath(filename)] = data
         return web.Response(status=204)
 
-    def _download(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _download(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel = self.kernel(self._session(call, params))
         given = self._params(call, "download")
-        self._fm._check_keys(given, ("files",), ("files",))
+        self._rules.check_keys(given, ("files",), ("files",))
         files = given.getall("files") if isinstance(given, MultiMapping) else given["files"]
         if not isinstance(files, list) or not files or len(files) > 5:
-            raise self._fm._invalid({"files": "must be a list of 1 to 5 paths"})
+            raise self._rules.invalid({"files": "must be a list of 1 to 5 paths"})
         writer = aiohttp.MultipartWriter("mixed")
         for name in files:
             data = kernel.files.get(posixpath.normpath(str(name)))
             if data is None:
-                raise _Problem(400, "invalid-api-params", "The file is not found.")
+                raise Problem(400, "invalid-api-params", "The file is not found.")
             part = writer.append(_tar_of(posixpath.basename(str(name)), data), {"Content-Type": "application/x-tar"})
             part.headers["Content-Encoding"] = "identity"
         return web.Response(body=writer)
 
-    def _download_single(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _download_single(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel = self.kernel(self._session(call, params))
         given = self._params(call, "download_single")
-        self._fm._check_keys(given, ("file",), ("file",))
+        self._rules.check_keys(given, ("file",), ("file",))
         data = kernel.files.get(posixpath.normpath(str(given["file"])))
         if data is None:
-            raise _Problem(400, "invalid-api-params", "The file is not found.")
+            raise Problem(400, "invalid-api-params", "The file is not found.")
         return web.Response(body=data, content_type="application/octet-stream")
 
-    def _list_files(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _list_files(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel = self.kernel(self._session(call, params))
         given = self._params(call, "files")
-        self._fm._check_keys(given, ("path",))
+        self._rules.check_keys(given, ("path",))
         path = posixpath.normpath(str(given.get("path", ".")))
         entries = [
             {"filename": posixpath.basename(name), "size": len(data), "mode": "-rw-r--r--", "mtime": 0}
@@ -437,12 +455,12 @@ class SessionAPI:
 
     # -- events ----------------------------------------------------------------------------
 
-    def _session_events(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
-        gen = self._fm.generation
+    def _session_events(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
+        gen = self._state.generation
         query = call.query
-        self._fm._check_keys(query, _SESSION_EVENT_KEYS)
+        self._rules.check_keys(query, _SESSION_EVENT_KEYS)
         if gen.session_prefix == "/kernel":  # the v4 kernel event stream: sessionId is the name
-            self._fm._check_keys(query, ("sessionId",))
+            self._rules.check_keys(query, ("sessionId",))
             session_id, name = None, query.get("sessionId", "*")
         elif gen.rejects_unknown_keys:  # ≤ 26.2: sessionId overrides the name
             session_id = query.get("sessionId")
@@ -450,11 +468,11 @@ class SessionAPI:
         else:  # 26.3+: `name` is ignored, and sessionId is only logged
             session_id = None
             name = query.get("sessionName") or query.get("session_name") or "*"
-        owner = self._fm._owner(call, query.get("ownerAccessKey"))
+        owner = self._rules.owner(call, query.get("ownerAccessKey"))
         scope = query.get("scope", "*")
-        known = any(s.owner == owner and name in (s.id, s.name) for s in self._fm.sessions.values())
+        known = any(s.owner == owner and name in (s.id, s.name) for s in self._state.sessions.values())
         if gen.at_least("26.0") and name != "*" and not known:  # 26.x resolves the name first
-            raise _Problem(404, "entity-not-found", "No SessionRow matches the given key")
+            raise Problem(404, "entity-not-found", "No SessionRow matches the given key")
 
         def wanted(event: str, data: dict[str, Any]) -> bool:
             if data.get("ownerAccessKey") != owner:
@@ -480,13 +498,13 @@ class SessionAPI:
 
         return LiveResponse(serve)
 
-    def _bgtask_events(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _bgtask_events(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         task_id = call.query.get("task_id") or call.query.get("taskId")
         events = self.background_tasks.get(str(task_id))
         if events is None:
-            if self._fm.generation.at_least("25.1"):
-                raise _Problem(404, "bgtask-not-found")
-            raise _Problem(404, "object-not-found", title="No such background task.")
+            if self._state.generation.at_least("25.1"):
+                raise Problem(404, "bgtask-not-found")
+            raise Problem(404, "object-not-found", title="No such background task.")
 
         async def serve(request: web.Request) -> web.StreamResponse:
             stream = await self._sse_start(request)
@@ -505,7 +523,7 @@ class SessionAPI:
 
     # -- websockets ------------------------------------------------------------------------
 
-    def _pty(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _pty(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         self._session(call, params)
 
         async def serve(request: web.Request) -> web.StreamResponse:
@@ -524,7 +542,7 @@ class SessionAPI:
 
         return LiveResponse(serve)
 
-    def _stream_execute(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+    def _stream_execute(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         kernel = self.kernel(self._session(call, params))
 
         async def serve(request: web.Request) -> web.StreamResponse:
@@ -589,11 +607,11 @@ def _sse(name: str, data: dict[str, Any], *, retry: int | None = None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def _form_parts(call: _Call) -> list[tuple[str, bytes]]:
+def _form_parts(call: Call) -> list[tuple[str, bytes]]:
     """``(filename, content)`` of each part of a ``multipart/form-data`` body."""
     header = call.headers.get("Content-Type", "")
     if not header.startswith("multipart/form-data"):
-        raise _Problem(400, "invalid-api-params", "Malformed multipart body")
+        raise Problem(400, "invalid-api-params", "Malformed multipart body")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + header.encode() + b"\r\n\r\n" + call.body
     )
@@ -602,7 +620,7 @@ def _form_parts(call: _Call) -> list[tuple[str, bytes]]:
         filename = part.get_filename()
         payload = part.get_payload(decode=True)
         if filename is None or not isinstance(payload, bytes):
-            raise _Problem(400, "invalid-api-params", "Malformed multipart body")
+            raise Problem(400, "invalid-api-params", "Malformed multipart body")
         parts.append((filename, payload))
     return parts
 

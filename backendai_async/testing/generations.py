@@ -42,6 +42,8 @@ class Generation:
     #: where the ``/session/{id}/…`` routes read their parameters (server-contract §4.0):
     #: ``"trafaret"`` (≤ 26.2: the body if there is one, else the query), ``"26.3"``, ``"26.4"``, ``"26.7"``
     param_era: str
+    #: the GraphQL schema file (``testing/schemas/<name>.graphql``) of the nearest measured manager
+    schema: str = "26.9.6"
 
     def at_least(self, release: str) -> bool:
         """Whether this manager is ``release`` (e.g. ``"22.03"``) or newer."""
@@ -79,6 +81,30 @@ _ACCEPTED_HISTORY: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = (
 )
 _NEVER_ADVERTISED = "v6.20221201"
 
+# The eight measured schemas, by the release they were taken from. A generation uses the newest one
+# not newer than itself (the oldest for releases before it), except that 25.14+ renamed ``Queries``
+# to ``Query``: releases from 26.0 on use the 26.9.6 schema.
+_SCHEMAS: tuple[tuple[str, str], ...] = (
+    ("19.09", "19.09"),
+    ("20.03", "20.03"),
+    ("20.09", "20.09.20"),
+    ("20.09.29", "20.09.29"),
+    ("22.09", "22.09"),
+    ("23.09", "23.09"),
+    ("24.09", "24.09"),
+    ("26.0", "26.9.6"),
+)
+
+
+def schema_for(manager_version: str) -> str:
+    """The name of the measured schema nearest to ``manager_version``."""
+    release = manager_version_key(manager_version)
+    chosen = _SCHEMAS[0][1]
+    for since, name in _SCHEMAS:
+        if release >= manager_version_key(since):
+            chosen = name
+    return chosen
+
 
 def _generation(key: str, manager_version: str) -> Generation:
     """Derive every switch of a generation from its manager release."""
@@ -104,6 +130,7 @@ def _generation(key: str, manager_version: str) -> Generation:
         auth_before_version=since("26.3"),
         rejects_unknown_keys=not since("26.3"),
         run_id_key="run_id" if since("25.6") else "runId",
+        schema=schema_for(manager_version),
         param_era="26.7" if since("26.7") else "26.4" if since("26.4") else "26.3" if since("26.3") else "trafaret",
     )
 

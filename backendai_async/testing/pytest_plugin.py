@@ -1,13 +1,14 @@
 """pytest plugin (entry point ``backendai_async``): the ``fake_manager`` fixture.
 
-Cheap to import: aiohttp and the server are imported when the fixture first runs. The fixture
-is a ``pytest_asyncio`` fixture when pytest-asyncio is installed, otherwise a plain async
-fixture for another async plugin (e.g. anyio's) to run.
+The fixture is synchronous: the fake runs on an event loop of its own in a background thread
+(``background.in_background``), so it works in pytest-asyncio's strict and auto modes, under
+anyio's plugin, and in plain synchronous tests alike; tests talk to it over loopback. Cheap to
+import: aiohttp and the server are imported when the fixture first runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,19 +16,16 @@ import pytest
 if TYPE_CHECKING:
     from .fake_manager import FakeManager
 
-try:
-    from pytest_asyncio import fixture as _async_fixture
-except ImportError:  # pragma: no cover - depends on the environment
-    _async_fixture = pytest.fixture  # type: ignore[assignment]
 
-
-@_async_fixture
-async def fake_manager() -> AsyncIterator[FakeManager]:
+@pytest.fixture
+def fake_manager() -> Iterator[FakeManager]:
     """A started ``FakeManager`` of the newest generation, closed after the test.
 
-    For another generation or other keypairs, start ``FakeManager(generation=...)`` yourself.
+    For another generation or other keypairs, start ``FakeManager(generation=...)`` yourself
+    (``async with``), or use ``backendai_async.testing.background.in_background``.
     """
+    from .background import in_background
     from .fake_manager import FakeManager
 
-    async with FakeManager() as manager:
+    with in_background(FakeManager()) as manager:
         yield manager

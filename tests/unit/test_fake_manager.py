@@ -424,11 +424,12 @@ async def test_graphql_endpoints(start: Start, http: aiohttp.ClientSession) -> N
     fm = await start()
     query = {"query": "query { keypair { access_key is_active } }", "variables": None}
     expected = {"keypair": {"access_key": USER_AK, "is_active": True}}
-    assert (await send(http, fm, "POST", "/admin/gql", body=query, signer=USER)).body == {"data": expected}
+    gql = await send(http, fm, "POST", "/admin/gql", body=query, signer=USER)
+    assert gql.body == {"data": expected, "errors": None}  # 26.9.6 sends errors: null
     assert (await send(http, fm, "POST", "/admin/graphql", body=query, signer=USER)).body == expected
     fm.graphql_handler = lambda q, variables, access_key: {"echo": [q, variables, access_key]}
     reply = await send(http, fm, "POST", "/admin/gql", body={"query": "{ x }", "variables": {"a": 1}})
-    assert reply.body == {"data": {"echo": ["{ x }", {"a": 1}, AK]}}
+    assert reply.body == {"data": {"echo": ["{ x }", {"a": 1}, AK]}, "errors": None}
 
 
 async def test_gql_endpoint_exists_from_21_09(start: Start, http: aiohttp.ClientSession) -> None:
@@ -444,7 +445,10 @@ async def test_gql_endpoint_exists_from_21_09(start: Start, http: aiohttp.Client
 
 
 async def test_session_lifecycle(start: Start, http: aiohttp.ClientSession) -> None:
+    """26.9.6 as measured: slot maps in the manager's text, TERMINATING right after destroy,
+    ``entity-not-found`` once TERMINATED (``termination_delay = 0``: at once)."""
     fm = await start()
+    fm.termination_delay = 0
     spec = {"name": "my-session", "image": "python:3.9-ubuntu20.04", "config": {"resources": {"cpu": 1}}}
     created = await send(http, fm, "POST", "/session", body=spec)
     assert created.status == 201
@@ -459,17 +463,59 @@ async def test_session_lifecycle(start: Start, http: aiohttp.ClientSession) -> N
     assert list(fm.sessions) == [session_id] and fm.sessions[session_id].owner == AK
     reused = await send(http, fm, "POST", "/session/_/create", body=spec)
     assert (reused.status, reused.body["created"], reused.body["sessionId"]) == (201, False, session_id)
+    assert reused.body["service_ports"] == []  # the reuse answer has both spellings
     for ref in ("my-session", session_id):
         info = await send(http, fm, "GET", f"/session/{ref}")
         assert info.status == 200
         assert info.body["image"] == spec["image"] and info.body["status"] == "RUNNING"
-        assert info.body["domainName"] == "default" and json.loads(info.body["occupiedSlots"]) == {"cpu": "1"}
-    assert (await send(http, fm, "DELETE", "/session/my-session?forced=true")).body == {"stats": None}
-    assert fm.sessions == {}
+        assert info.body["domainName"] == "default" and info.body["occupiedSlots"] == "{'cpu': Decimal('1.000000')}"
+        assert (info.body["statusInfo"], info.body["tag"], info.body["containerId"]) == ("None", "", None)
+    assert (await send(http, fm, "DELETE", "/session/my-session?forced=true")).body == {
+        "stats": {"status": "terminated"}
+    }
+    assert fm.sessions == {} and fm.terminated[session_id].status == "TERMINATED"
     gone = await send(http, fm, "GET", "/session/my-session")
+    problem(gone, 404, "entity-not-found", "No SessionRow matches the given key")
+    assert gone.body["title"] == "Entity not found."
+    problem(await send(http, fm, "DELETE", "/session/my-session"), 404, "entity-not-found")
+
+
+async def test_destroyed_session_is_terminating_then_terminated(start: Start, http: aiohttp.ClientSession) -> None:
+    fm = await start()
+    fm.termination_delay = 0.01
+    events = fm.session_api.events._subscribe()
+    created = await send(http, fm, "POST", "/session", body={"name": "dying", "image": "i"})
+    session_id = created.body["sessionId"]
+
+    await send(http, fm, "DELETE", "/session/dying")
+    info = await send(http, fm, "GET", "/session/dying")
+
+    async def terminated() -> None:
+        while (await events.get() or ("", {}))[0] != "session_terminated":
+            pass
+
+    await asyncio.wait_for(terminated(), 10)
+    after = await send(http, fm, "GET", "/session/dying")
+    recreated = await send(http, fm, "POST", "/session", body={"name": "dying", "image": "i"})
+
+    assert (info.status, info.body["status"], info.body["statusInfo"]) == (200, "TERMINATING", "user-requested")
+    problem(after, 404, "entity-not-found")
+    assert fm.terminated[session_id].status == "TERMINATED"
+    assert recreated.body["created"] is True and recreated.body["sessionId"] != session_id
+
+
+async def test_older_generations_keep_their_shapes(start: Start, http: aiohttp.ClientSession) -> None:
+    fm = await start("22.09")
+    fm.termination_delay = 0
+    await send(
+        http, fm, "POST", "/session", body={"name": "old-one", "image": "i", "config": {"resources": {"cpu": 1}}}
+    )
+    info = await send(http, fm, "GET", "/session/old-one")
+    assert json.loads(info.body["occupiedSlots"]) == {"cpu": "1"} and "idleChecks" not in info.body
+    assert (await send(http, fm, "DELETE", "/session/old-one")).body == {"stats": None}
+    gone = await send(http, fm, "GET", "/session/old-one")
     problem(gone, 404, "object-not-found")
     assert gone.body["title"] == "No such session."
-    problem(await send(http, fm, "DELETE", "/session/my-session"), 404, "object-not-found")
 
 
 async def test_create_conflicts_and_options(start: Start, http: aiohttp.ClientSession) -> None:
@@ -483,7 +529,7 @@ async def test_create_conflicts_and_options(start: Start, http: aiohttp.ClientSe
     queued = await send(http, fm, "POST", "/session", body={"name": "sess2", "image": "i", "enqueueOnly": True})
     assert queued.body["status"] == "PENDING"
     missing = await send(http, fm, "POST", "/session", body={"name": "sess3", "image": "unknown-image"})
-    problem(missing, 404, "object-not-found", "Unknown image reference")
+    problem(missing, 404, "object-not-found", "Unknown image reference: unknown-image (x86_64)")
     fm.unknown_images.add("gone:1")
     problem(await send(http, fm, "POST", "/session", body={"name": "s4s4", "image": "gone:1"}), 404, "object-not-found")
     # the same name under another owner is another session
@@ -499,7 +545,7 @@ async def test_owner_access_key(start: Start, http: aiohttp.ClientSession) -> No
     body = {"name": "for-user", "image": "i", "owner_access_key": USER_AK}
     assert (await send(http, fm, "POST", "/session", body=body)).status == 201
     assert (await send(http, fm, "GET", "/session/for-user", signer=USER)).status == 200
-    problem(await send(http, fm, "GET", "/session/for-user"), 404, "object-not-found")  # not the admin's
+    problem(await send(http, fm, "GET", "/session/for-user"), 404, "entity-not-found")  # not the admin's
     steal = {"name": "nope", "image": "i", "owner_access_key": AK}
     problem(await send(http, fm, "POST", "/session", body=steal, signer=USER), 403, "generic-forbidden")
     as_admin = f"/session/for-user?owner_access_key={AK}"
@@ -577,13 +623,13 @@ async def test_login_and_func_proxy_with_session_header(start: Start) -> None:
         assert "Authorization" not in fm.requests[-1].headers
         assert fm.requests[-1].raw_path == "/func/session"
         assert (await func("GET", "/func/session/websess")).body["status"] == "RUNNING"
-        problem(await func("GET", "/func/session/nope"), 404, "object-not-found")
+        problem(await func("GET", "/func/session/nope"), 404, "entity-not-found")
         again = await login(http, fm, "user@lablup.com", "C8qnIo29")
         assert again.status == 200  # no session presented
         relog = await send(http, fm, "POST", "/server/login", body={}, signer=None, version=None, headers=header)
         assert relog.status == 400 and relog.body["title"] == "You have already logged in."
         logout = await func("POST", "/server/logout")
-        assert (logout.status, logout.body) == (200, "OK")
+        assert (logout.status, logout.body) == (200, "")  # 26.9.6: an empty body
         assert "AIOHTTP_SESSION=" in logout.headers["Set-Cookie"]
         assert (await func("POST", "/server/login-check")).body == {
             "authenticated": False,

@@ -29,8 +29,8 @@ async def test_err_server_keeps_problem_fields(fm: FakeManager, make_client: Cli
         await client.get_info("no-such-session")
     err = info.value
     assert err.type is bai.ErrorType.ERR_SERVER == bai.Client.ERR_SERVER
-    assert (err.status, err.title) == (404, "No such session.")
-    assert err.problem_type == "https://api.backend.ai/probs/object-not-found"
+    assert (err.status, err.title) == (404, "Entity not found.")
+    assert err.problem_type == "https://api.backend.ai/probs/entity-not-found"
     assert err.error_code  # the 26.x generation sends error_code
     assert err.request_method == "GET" and err.request_url and "/session/no-such-session" in err.request_url
 
