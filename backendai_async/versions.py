@@ -201,6 +201,8 @@ FEATURES: dict[str, Gate] = {
     "scaling-group-create-input": Gate(api="v6.20200815"),  # CreateScalingGroupInput, not ScalingGroupInput
     "agent-summary": Gate(api="v6.20220615"),  # agent_summary_list for non-admins
     "user-project-resource-policies": Gate(api="v7.20230615"),
+    # what a generation requires that older ones defaulted (measured on 26.9.6)
+    "check-presets-group-required": Gate(manager="26.0"),  # POST /resource/check-presets needs `group`
 }
 
 #: GraphQL schema coordinates that only some server generations have, and the feature of ``FEATURES``
