@@ -12,6 +12,7 @@ __all__ = [
     "GRAPHQL_GATES",
     "KNOWN_API_VERSIONS",
     "LATEST_API_VERSION",
+    "REST_GATES",
     "ApiVersion",
     "Gate",
     "choose_api_version",
@@ -201,6 +202,11 @@ FEATURES: dict[str, Gate] = {
     "scaling-group-create-input": Gate(api="v6.20200815"),  # CreateScalingGroupInput, not ScalingGroupInput
     "agent-summary": Gate(api="v6.20220615"),  # agent_summary_list for non-admins
     "user-project-resource-policies": Gate(api="v7.20230615"),
+    # REST routes some generations lack (REST_GATES below). Where the release that added a route is not
+    # known, the gate opens with the first API version after the newest measured manager without it.
+    "rest-after-19.09": Gate(api="v5.20191215"),  # 19.09 lacks them, 22.09 has them
+    "rest-after-22.09": Gate(api="v6.20230315"),  # 22.09 lacks them, 26.9 has them
+    "manager-token-download": Gate(api_below="v6.20200815"),  # replaced by storage-proxy downloads
     # what a generation requires that older ones defaulted (measured on 26.9.6)
     "check-presets-group-required": Gate(manager="26.0"),  # POST /resource/check-presets needs `group`
 }
@@ -238,6 +244,49 @@ GRAPHQL_GATES: dict[str, str] = {
     "KeyPairResourcePolicy.max_session_lifetime": "session-lifetime",
 }
 
+#: ``"METHOD /path"`` of REST routes only some generations have (``*`` is one path segment; a session
+#: route is written with ``/session``, which also stands for API v4's ``/kernel``), and the feature of
+#: ``FEATURES`` that gates each. Calls to them are refused before sending on servers without them. A
+#: unit test checks the table against the routes of the measured managers (``tests/unit/data/rest_routes``).
+REST_GATES: dict[str, str] = {
+    "POST /auth/ssh-keypair": "rest-after-19.09",
+    "POST /auth/update-full-name": "rest-after-19.09",
+    "GET /events/background-task": "rest-after-19.09",
+    "GET /acl": "rest-after-19.09",
+    "GET /template/session": "rest-after-19.09",
+    "GET /user-config/bootstrap-script": "bootstrap-script",
+    "POST /user-config/bootstrap-script": "bootstrap-script",
+    "POST /session/_/create-from-template": "rest-after-19.09",
+    "POST /session/*/commit": "image-commit",
+    "GET /session/*/commit": "image-commit",
+    "POST /session/*/imagify": "user-committed-image",
+    "GET /session/*/direct-access-info": "rest-after-19.09",
+    "POST /session/*/rename": "rest-after-19.09",
+    "POST /session/*/start-service": "rest-after-19.09",
+    "POST /session/*/shutdown-service": "rest-after-19.09",
+    "GET /session/*/dependency-graph": "rest-after-22.09",
+    "POST /folders/*/clone": "rest-after-19.09",
+    "POST /folders/*/leave": "rest-after-19.09",
+    "POST /folders/*/share": "rest-after-19.09",
+    "DELETE /folders/*/unshare": "rest-after-19.09",
+    "POST /folders/*/update-options": "rest-after-19.09",
+    "GET /folders/_/quota": "rest-after-19.09",
+    "POST /folders/_/quota": "rest-after-19.09",
+    "POST /folders/purge": "vfolder-trash-bin",
+    "POST /folders/restore-from-trash-bin": "vfolder-trash-bin",
+    "POST /folders/delete-from-trash-bin": "vfolder-trash-bin",
+    "GET /folders/_/download_with_token": "manager-token-download",
+    "GET /services": "model-serving",
+    "POST /services": "model-serving",
+    "GET /services/*": "model-serving",
+    "DELETE /services/*": "model-serving",
+    "POST /services/*/scale": "model-serving",
+    "POST /services/*/sync": "model-serving",
+    "POST /services/*/token": "model-serving",
+    "PUT /services/*/routings/*": "model-serving",
+    "DELETE /services/*/routings/*": "model-serving",
+}
+
 
 def feature_enabled(feature: str, api_version: str, manager_version: str | None) -> bool:
     """Whether ``feature`` is available at this API version and manager version.
@@ -266,7 +315,9 @@ def unsupported(
     gate = FEATURES[feature]
     what = what or feature
     required = " and ".join(
-        f"{kind} {version}" for kind, version in (("API", gate.api), ("manager", gate.manager)) if version
+        f"{kind} {version}"
+        for kind, version in (("API", gate.api), ("manager", gate.manager), ("API below", gate.api_below))
+        if version
     )
     server = f"API {api_version}" + (f", manager {manager_version}" if manager_version and gate.manager else "")
     if gate.manager and manager_version is None:

@@ -30,6 +30,8 @@ from .conftest import AK, SK, USER_AK, USER_SK
 __all__ = [
     "GENERATION_LIST",
     "MEASURED",
+    "NOT_CALLED",
+    "PASS_THROUGH",
     "VARIANTS",
     "Outcome",
     "public_methods",
@@ -66,6 +68,7 @@ STREAMS = {
 }
 
 Call = Callable[[bai.Client], Any]
+UUID1, UUID2 = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
 
 #: (method, label, call): argument sets beyond the one made from the signature
 VARIANTS: list[tuple[str, str, Call]] = [
@@ -126,7 +129,27 @@ VARIANTS: list[tuple[str, str, Call]] = [
         "scaling group and project",
         lambda c: c.resource_preset.check({"scaling_group": "default", "group": "default"}),
     ),
+    # methods that pass a caller's mapping through as the body: a realistic one
+    (
+        "vfolder.modify_invitee_permission",
+        "complete input",
+        lambda c: c.vfolder.modify_invitee_permission({"perm": "ro", "user": UUID1, "vfolder": UUID2}),
+    ),
+    (
+        "vfolder.clone",
+        "complete input",
+        lambda c: c.vfolder.clone({"target_name": "copy", "usage_mode": "general", "permission": "rw"}, "x1"),
+    ),
+    (
+        "model_service.create",
+        "complete spec",
+        lambda c: c.model_service.create(
+            {"service_name": "svc", "replicas": 1, "image": "python:3.9", "config": {"model": "m"}}
+        ),
+    ),
 ]
+#: methods that pass a caller's mapping through as the body: only their "complete" variants are checked for keys
+PASS_THROUGH = {"vfolder.modify_invitee_permission", "vfolder.clone", "model_service.create"}
 
 
 @dataclass
