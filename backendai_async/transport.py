@@ -37,7 +37,8 @@ from .errors import (
     UnknownError,
     server_error_class,
 )
-from .versions import choose_api_version
+from .legacy import body_in_query, check_request_line
+from .versions import choose_api_version, feature_enabled
 
 __all__ = ["Body", "Params", "ParseMode", "Response", "ServerInfo", "Target", "Transport", "reading"]
 
@@ -410,10 +411,15 @@ class Transport:
         if json is not None:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
+        legacy = version is not None and feature_enabled("params-in-query", version, None)
+        if legacy and json is not None:  # API v1-v3: the handlers read the query string (legacy.py)
+            params = [*(_query_pairs(params).items() if params else ()), *body_in_query(json)]
         if isinstance(path, URL):
             url = path.extend_query(_query_pairs(params)) if params else path
         else:
             url = self._url(path, params)
+        if legacy:
+            check_request_line(method, url.raw_path_qs)
         replayable = data is None or isinstance(data, bytes)
         return _Request(
             method,

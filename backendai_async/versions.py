@@ -129,6 +129,8 @@ class Gate(NamedTuple):
 FEATURES: dict[str, Gate] = {
     # wire-format gates used by the SDK itself
     "body-signing": Gate(api_below="v4.20181215"),  # the signature covers the body
+    # ... so 19.09's handlers read their parameters from the query string (legacy.py)
+    "params-in-query": Gate(api_below="v4.20181215"),
     "image-key": Gate(api="v4.20190315"),  # `image` instead of `lang`
     "owner-access-key": Gate(api="v4.20190315"),
     "session-create-options": Gate(api="v4.20190615"),  # enqueueOnly, maxWaitSeconds, reuseIfExists
