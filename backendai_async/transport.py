@@ -413,7 +413,8 @@ class Transport:
             content_type = "application/json"
         legacy = version is not None and feature_enabled("params-in-query", version, None)
         if legacy and json is not None:  # API v1-v3: the handlers read the query string (legacy.py)
-            params = [*(_query_pairs(params).items() if params else ()), *body_in_query(json)]
+            given = _query_pairs(params) if params else MultiDict[str | int | float]()
+            params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
         if isinstance(path, URL):
             url = path.extend_query(_query_pairs(params)) if params else path
         else:
