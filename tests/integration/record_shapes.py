@@ -288,12 +288,17 @@ class Target:
         return {v for user in self.users.values() for k, v in user.items() if k != "email"}
 
 
-async def record_all(target: Target) -> tuple[dict[str, Record], Scrubber]:
-    """Every core call, as the ``user`` (and ``superadmin`` where needed)."""
+def new_names() -> tuple[str, str]:
+    """A fresh (session name, folder name) pair."""
+    return f"shape-{uuid.uuid4().hex[:8]}", f"shape-{uuid.uuid4().hex[:8]}"
+
+
+async def record_all(target: Target, names: tuple[str, str] | None = None) -> tuple[dict[str, Record], Scrubber]:
+    """Every core call, as the ``user`` (and ``superadmin`` where needed), with a compute
+    session and a folder of the given ``names`` (fresh ones by default)."""
     rec = Recorder()
     scrub = Scrubber(secrets=target.secrets())
-    session_name = f"shape-{uuid.uuid4().hex[:8]}"
-    folder = f"shape-{uuid.uuid4().hex[:8]}"
+    session_name, folder = names or new_names()
     scrub.names.update({session_name: "shape-session", folder: "shape-folder"})
     async with rec.session() as http:
         async with bai.Client(target.api("superadmin"), "record-shapes", http_session=http) as admin:

@@ -1,0 +1,26 @@
+"""The answers of the real 26.9.6 stack keep the shapes recorded in ``tests/data/shapes/26.9.6``
+(``record_shapes.py`` re-records them; ``tests/unit/test_result_shapes.py`` checks the
+TypedDicts of ``backendai_async.results`` against the stored files). A failure here means the
+server drifted: re-record, then adapt ``results.py`` until the unit test passes again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import backendai_async as bai
+
+from .record_shapes import Target, compare, load_recorded, new_names, record_all
+from .test_foundation import reap
+
+
+async def test_the_real_answers_keep_their_recorded_shapes(
+    current: dict[str, Any], user_config: bai.ClientConfig
+) -> None:
+    stored = load_recorded(current["hello"]["manager"])
+    assert stored, f"nothing recorded for manager {current['hello']['manager']}"
+    names = new_names()
+    try:
+        records, _ = await record_all(Target.from_stack(current), names)
+    finally:
+        await reap(user_config, names[0])  # the recorder destroys it; wait until it has ended
+    assert list(compare(stored, records)) == []
