@@ -124,6 +124,7 @@ def _brief(shape: Shape) -> str:
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _SECRET_KEYS = re.compile(r"(secret|token|password|access_?key|cookie|jwt)", re.I)
+_RANDOM_NAME = re.compile(r"shape-([sf])-[0-9a-f]{8}")  # the recorder's session and folder names
 SCRUBBED = "<scrubbed>"
 
 
@@ -132,7 +133,6 @@ class Scrubber:
     """Replaces secrets with ``<scrubbed>`` and ids with stable placeholders, keeping the types."""
 
     secrets: set[str] = field(default_factory=set)
-    names: dict[str, str] = field(default_factory=dict)  # random names -> placeholders
     _ids: dict[str, str] = field(default_factory=dict)
 
     def _id(self, text: str, hex_form: bool) -> str:
@@ -148,8 +148,7 @@ class Scrubber:
         for secret in sorted(self.secrets, key=len, reverse=True):
             if secret and secret in value:
                 value = value.replace(secret, SCRUBBED)
-        for name in sorted(self.names, key=len, reverse=True):
-            value = value.replace(name, self.names[name])
+        value = _RANDOM_NAME.sub(lambda m: "shape-session" if m.group(1) == "s" else "shape-folder", value)
         value = _UUID.sub(lambda m: self._id(m.group(0), False), value)
         return _HEX_ID.sub(lambda m: self._id(m.group(0), True), value)
 
@@ -290,7 +289,7 @@ class Target:
 
 def new_names() -> tuple[str, str]:
     """A fresh (session name, folder name) pair."""
-    return f"shape-{uuid.uuid4().hex[:8]}", f"shape-{uuid.uuid4().hex[:8]}"
+    return f"shape-s-{uuid.uuid4().hex[:8]}", f"shape-f-{uuid.uuid4().hex[:8]}"
 
 
 async def record_all(target: Target, names: tuple[str, str] | None = None) -> tuple[dict[str, Record], Scrubber]:
@@ -299,17 +298,22 @@ async def record_all(target: Target, names: tuple[str, str] | None = None) -> tu
     rec = Recorder()
     scrub = Scrubber(secrets=target.secrets())
     session_name, folder = names or new_names()
-    scrub.names.update({session_name: "shape-session", folder: "shape-folder"})
     async with rec.session() as http:
         async with bai.Client(target.api("superadmin"), "record-shapes", http_session=http) as admin:
             # the stack has no preset: one makes the preset lists show their items
             preset = {"resource_slots": json.dumps({"cpu": "1", "mem": "1073741824"}), "shared_memory": "67108864"}
-            await admin.resource_preset.add(PRESET, preset)
+            added = await rec.call(
+                "resource_preset_add",
+                "client.resource_preset.add(name, props) (superadmin)",
+                "POST /admin/gql (create_resource_preset)",
+                lambda: admin.resource_preset.add(PRESET, preset),
+            )
             try:
                 async with bai.Client(target.api("user"), "record-shapes", http_session=http) as c:
                     await _record_api(rec, c, target, session_name, folder)
             finally:
-                await admin.resource_preset.delete(PRESET)
+                if added is not None:
+                    await admin.resource_preset.delete(PRESET)
             await rec.call(
                 "vfolder_all_hosts",
                 "client.vfolder.list_all_hosts()",
@@ -445,7 +449,7 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
         c.vfolder.list_allowed_types,
     )
     host = target.vfolder_host or ""
-    await r(
+    created = await r(
         "vfolder_create", "client.vfolder.create(name, host)", "POST /folders", lambda: c.vfolder.create(folder, host)
     )
     try:
@@ -519,6 +523,14 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
         await r(
             "vfolder_delete", "client.vfolder.delete(name)", "DELETE /folders/{name}", lambda: c.vfolder.delete(renamed)
         )
+        if isinstance(created, dict) and isinstance(created.get("id"), str):
+            folder_id = created["id"]
+            await r(
+                "vfolder_delete_from_trash_bin",
+                "client.vfolder.delete_from_trash_bin(id)",
+                "POST /folders/delete-from-trash-bin",
+                lambda: c.vfolder.delete_from_trash_bin(folder_id),
+            )
     await r(
         "vfolder_not_found",
         "client.vfolder.info('no-such-folder')",

@@ -16,6 +16,7 @@ import pytest
 
 import backendai_async as bai
 from backendai_async import results as r
+from backendai_async.resources.base import MutationResult
 from backendai_async.resources.keypairs import KeypairInfo
 
 SHAPES = pathlib.Path(__file__).parents[1] / "data" / "shapes" / "26.9.6"
@@ -44,6 +45,8 @@ EXPECTED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "resource_slots_details": (dict[str, r.ResourceSlotDetail], ()),
     "vfolder_types": (list[str], ()),
     "resource_presets": (r.ResourcePresetList, ()),
+    "resource_preset_add": (r.GraphQLResponse, ()),
+    "resource_preset_add/mutation": (MutationResult, ("data", "create_resource_preset")),
     "resource_check_presets": (r.CheckPresetsResult, ()),
     "resource_check_presets_no_group": (r.ProblemDetails, ()),
     "scaling_groups": (r.ScalingGroupList, ()),
@@ -77,6 +80,7 @@ EXPECTED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "vfolder_delete_files": (r.MessageResult, ()),
     "vfolder_rename": (r.MessageResult, ()),
     "vfolder_delete": (None, ()),
+    "vfolder_delete_from_trash_bin": (None, ()),
     "vfolder_not_found": (r.ProblemDetails, ()),
 }
 
