@@ -419,8 +419,8 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
             lambda: c.get_dependency_graph(name),
         )
         await r(
-            "session_create_other_image",
-            "client.create_if_not_exists(other image, name)",
+            "session_create_unknown_image",
+            "client.create_if_not_exists(unknown image, the same name)",
             "POST /session",
             lambda: c.create_if_not_exists(target.image + "-other", name, resources=RESOURCES),
         )

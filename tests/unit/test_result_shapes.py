@@ -52,7 +52,7 @@ EXPECTED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "scaling_groups": (r.ScalingGroupList, ()),
     "session_create_new": (r.SessionCreateResult, ()),
     "session_create_existing": (r.SessionCreateResult, ()),
-    "session_create_other_image": (r.ProblemDetails, ()),
+    "session_create_unknown_image": (r.ProblemDetails, ()),
     "session_info": (r.SessionInfo, ()),
     "session_info_terminating": (r.SessionInfo, ()),
     "session_logs": (r.SessionLogs, ()),
