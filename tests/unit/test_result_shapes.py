@@ -220,3 +220,52 @@ def test_every_error_recording_is_problem_json_with_type_and_title() -> None:
         if rec.get("status", 200) >= 400 and name != "login_refused":
             assert rec["content_type"] == "application/problem+json", name
             assert {"type", "title"} <= rec["shape"].keys(), name
+
+
+# ---------------------------------------------------------------- the recorder's shape algebra
+
+
+def test_json_shape_and_merge() -> None:
+    from tests.integration.record_shapes import json_shape, merge_shapes, shape_differences
+
+    assert json_shape({"a": 1, "b": 1.5, "c": True, "d": None, "e": "x", "f": [], "g": [{"x": 1}, {"x": None}]}) == {
+        "a": "int",
+        "b": "float",
+        "c": "bool",
+        "d": "null",
+        "e": "str",
+        "f": [],
+        "g": [{"x": {"$anyOf": ["int", "null"]}}],
+    }
+    assert merge_shapes({"a": "int"}, {"b": "str"}) == {"a": "int", "b": "str"}
+    assert merge_shapes("null", {"a": "int"}) == {"$anyOf": ["null", {"a": "int"}]}
+    assert merge_shapes([], ["str"]) == ["str"]
+    assert shape_differences({"a": "int", "b": "str"}, {"a": "str", "c": "int"}) == [
+        '$.b: missing (recorded "str")',
+        '$.c: extra ("int")',
+        '$.a: recorded "int", got "str"',
+    ]
+
+
+def test_the_scrubber_keeps_types_and_hides_secrets() -> None:
+    from tests.integration.record_shapes import SCRUBBED, Scrubber
+
+    scrub = Scrubber(secrets={"sekrit"})
+    uuid_text = "01a231f0-3720-775c-a539-71650c89358d"
+    out = scrub(
+        {
+            "access_key": "AKIA",
+            "token": "jwt",
+            "msg": "key sekrit here",
+            "id": uuid_text,
+            "hex": uuid_text.replace("-", ""),
+            "name": "shape-f-0123abcd-r",
+            "n": 3,
+        }
+    )
+    assert out["access_key"] == out["token"] == SCRUBBED
+    assert out["msg"] == f"key {SCRUBBED} here"
+    assert out["id"] == "00000000-0000-0000-0000-000000000001"
+    assert out["hex"] == "00000000000000000000000000000001"  # the same id, in its other form
+    assert out["name"] == "shape-folder-r"
+    assert out["n"] == 3
