@@ -23,4 +23,7 @@ async def test_the_real_answers_keep_their_recorded_shapes(
         records, _ = await record_all(Target.from_stack(current), names)
     finally:
         await reap(user_config, names[0])  # the recorder destroys it; wait until it has ended
-    assert list(compare(stored, records)) == []
+    differences = list(compare(stored, records))
+    for name in sorted({line.split(":")[0] for line in differences} & records.keys()):
+        print(f"{name} answered now: {records[name].parsed()!r:.2000}")  # shown with the failure
+    assert not differences, "the server's answers drifted from the recordings:\n" + "\n".join(differences)

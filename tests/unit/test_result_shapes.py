@@ -269,3 +269,20 @@ def test_the_scrubber_keeps_types_and_hides_secrets() -> None:
     assert out["hex"] == "00000000000000000000000000000001"  # the same id, in its other form
     assert out["name"] == "shape-folder-r"
     assert out["n"] == 3
+
+
+def test_compare_reports_drift_but_not_volatile_parts() -> None:
+    from tests.integration.record_shapes import Exchange, Record, compare
+
+    def record(body: bytes) -> Record:
+        return Record("c", "sdk", "GET /", Exchange("GET", "/", 200, "application/json", body))
+
+    stored = {
+        "c": {"status": 200, "content_type": "application/json", "shape": {"stats": {"status": "str"}, "n": "int"}}
+    }
+    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": 1}')})) == [
+        'c: $.stats.status: missing (recorded "str")'
+    ]
+    stored["c"]["volatile"] = {"$.stats": "timing"}
+    assert list(compare(stored, {"c": record(b'{"stats": null, "n": 1}')})) == []
+    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": "1"}')})) == ['c: $.n: recorded "int", got "str"']
