@@ -194,8 +194,9 @@ class SessionInfo(TypedDict, total=False):
 
 
 class DestroyResult(TypedDict, total=False):
-    """``DELETE /session/{name}`` (``destroy``): 26.9.6 answers ``{"stats": {"status": "terminated"}}``;
-    older managers send the last statistics or null. ``recursive=True`` answers a list of these."""
+    """``DELETE /session/{name}`` (``destroy``): 26.9.6 answers ``{"stats": {"status": "terminated"}}``
+    for a young session and ``{"stats": {}}`` once the agent has reported statistics; older managers
+    send the last statistics or null. ``recursive=True`` answers a list of these."""
 
     stats: dict[str, Any] | None
 
