@@ -39,7 +39,7 @@ import backendai_async as bai
 SHAPES_ROOT = pathlib.Path(__file__).resolve().parents[1] / "data" / "shapes"
 RESOURCES = {"cpu": 1, "mem": "512m"}
 PRESET = "shape-preset"
-AGENT_WAIT = 60.0  # the dummy agent answers 500 for a new kernel for a few seconds (longer under load)
+AGENT_WAIT = 30.0  # the dummy agent answers 500 for a new kernel for a few seconds
 #: parts of answers that change with timing, not with the server: call -> {path: why}
 VOLATILE: dict[str, dict[str, str]] = {
     "session_destroy": {
