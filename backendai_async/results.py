@@ -127,7 +127,7 @@ class GraphQLResponse(TypedDict, total=False):
 
 
 class ServicePort(TypedDict, total=False):
-    """An app service of a session (empty on the dummy agent)."""
+    """An app service of a session (the dummy agent has none: keys from the server contract)."""
 
     name: str
     protocol: str
@@ -233,7 +233,8 @@ class DependencyGraph(TypedDict, total=False):
 
 
 class DirectAccessInfo(TypedDict, total=False):
-    """``GET /session/{name}/direct-access-info``: ``{}`` except for system sessions."""
+    """``GET /session/{name}/direct-access-info``: ``{}`` except for system sessions (keys from the
+    server contract, not recorded)."""
 
     kernel_role: str
     session_type: str
