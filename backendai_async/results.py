@@ -148,6 +148,7 @@ class SessionCreateResult(TypedDict, total=False):
     servicePorts: list[ServicePort]
     service_ports: list[ServicePort]
     created: bool
+    kernelId: str  # API v4 (manager 19.09) names the new session's id so
 
 
 class IdleCheck(TypedDict, total=False):
