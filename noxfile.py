@@ -1,4 +1,5 @@
-"""Sessions: tests (unit), lint, typecheck, demo, bench, integration (the real Backend.AI stack)."""
+"""Sessions: tests (unit, on every supported Python), lint, typecheck, release (build + twine check),
+demo, bench, integration (the real Backend.AI stack)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.default_venv_backend = "venv"
 
+#: the Pythons the package supports; `nox -s tests` runs each one present (`tests-3.12` runs one)
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
-@nox.session
+
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Unit tests against the FakeManager on loopback (no network, no services)."""
     session.install(".[test]")
@@ -29,6 +33,15 @@ def typecheck(session: nox.Session) -> None:
     session.install(".[test]", "mypy>=1.10")
     session.run("mypy", "--strict", "backendai_async")
     session.run("mypy", "--strict", "examples")
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Build the sdist and the wheel into a temporary directory and check them with twine."""
+    session.install("build>=1", "twine>=5")
+    out = session.create_tmp()
+    session.run("python", "-m", "build", "--outdir", out)
+    session.run("twine", "check", "--strict", *(os.path.join(out, name) for name in sorted(os.listdir(out))))
 
 
 @nox.session

@@ -19,6 +19,7 @@ from .resources.compute_session import ComputeSession
 from .resources.maintenance import Resources
 from .resources.pipeline import GatedPipeline, supports
 from .resources.query import GraphQL
+from .results import ServerVersion
 from .transport import Params, Transport
 from .utils import Utils
 from .versions import ApiVersion, manager_version_key
@@ -164,7 +165,7 @@ class BaseClient:
         info = self._pipeline.server_info
         return info.manager_version if info else None
 
-    async def get_server_version(self, **options: Unpack[CallOptions]) -> dict[str, str | None]:
+    async def get_server_version(self, **options: Unpack[CallOptions]) -> ServerVersion:
         """``GET /``: ``{"version": <advertised API version>, "manager": <release or None>}``."""
         info = await self._pipeline.probe(**options)
         return {"version": info.api_version, "manager": info.manager_version}

@@ -56,7 +56,7 @@ def create_app(config: bai.ClientConfig | None = None) -> FastAPI:
     async def info(name: str, request: Request) -> dict[str, Any]:
         if len(name) < 4:
             raise HTTPException(status_code=422, detail="session names have at least 4 characters")
-        result: dict[str, Any] = await client_of(request).get_info(name)
+        result = await client_of(request).get_info(name)
         return {"status": result.get("status"), "image": result.get("image")}
 
     @app.delete("/sessions/{name}", status_code=204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ..results import CheckPresetsResult, ResourcePresetList
 from .base import MutationResult, Resource
 
 if TYPE_CHECKING:
@@ -33,17 +34,17 @@ class ResourcePreset(Resource):
         self,
         scaling_group: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> ResourcePresetList:
         """``GET /resource/presets``: ``{"presets": [...]}`` (newer managers filter by ``scaling_group``)."""
         params = {"scaling_group": scaling_group} if scaling_group else None
-        result: dict[str, Any] = await self._send("GET", "/resource/presets", params=params, **options)
+        result: ResourcePresetList = await self._send("GET", "/resource/presets", params=params, **options)
         return result
 
     async def check(
         self,
         params: Mapping[str, Any] | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> CheckPresetsResult:
         """``POST /resource/check-presets`` (``params`` e.g. ``{"scaling_group", "group"}``): limits,
         usage, and each preset with ``allocatable``.
 
@@ -54,7 +55,7 @@ class ResourcePreset(Resource):
         body = dict(params or {})
         if "group" not in body and await self._group_required(**options):
             body["group"] = await self.current_project(**options)
-        result: dict[str, Any] = await self._send("POST", "/resource/check-presets", json=body, **options)
+        result: CheckPresetsResult = await self._send("POST", "/resource/check-presets", json=body, **options)
         return result
 
     async def current_project(self, **options: Unpack[CallOptions]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
+from ..results import ScalingGroupList
 from .base import MutationResult, Resource
 from .pipeline import segment, supports
 
@@ -59,9 +60,9 @@ class ScalingGroup(Resource):
         async for item in self._iterate("scaling_groups", {}, body, None, **options):
             yield item
 
-    async def list(self, group: str = "default", **options: Unpack[CallOptions]) -> dict[str, Any]:
+    async def list(self, group: str = "default", **options: Unpack[CallOptions]) -> ScalingGroupList:
         """``GET /scaling-groups?group=``: ``{"scaling_groups": [{"name"}]}`` usable in the project ``group``."""
-        result: dict[str, Any] = await self._send("GET", "/scaling-groups", params={"group": group}, **options)
+        result: ScalingGroupList = await self._send("GET", "/scaling-groups", params={"group": group}, **options)
         return result
 
     async def get_wsproxy_version(

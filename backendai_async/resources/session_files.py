@@ -13,11 +13,12 @@ import os
 import secrets
 from collections.abc import AsyncIterable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Union
 
 import aiohttp
 
 from ..errors import ResponseError, UsageError
+from ..results import SessionFileList
 from ..transport import reading
 from ..versions import feature_enabled
 from .pipeline import segment
@@ -124,21 +125,22 @@ class SessionFiles(SessionResource):
         )
         return result
 
-    async def list_files(self, session: str, path: str = ".", **options: Unpack[CallOptions]) -> dict[str, Any]:
+    async def list_files(self, session: str, path: str = ".", **options: Unpack[CallOptions]) -> SessionFileList:
         """``{"files": [entries], "errors", "abspath"}`` for a directory under ``/home/work``
         (the server's JSON-in-a-string ``files`` decoded; an empty string, as the dummy agent
         sends, is an empty list)."""
         version = await self._pipeline.negotiate(**options)
-        result: dict[str, Any] = await self._pipeline.send(
+        result: SessionFileList = await self._pipeline.send(
             "GET",
             f"{session_prefix(version)}/{segment(session)}/files",
             params={"path": path},
             json={"path": path},  # ≤ 26.2 reads a JSON body even on this GET
             **options,
         )
-        if isinstance(result.get("files"), str):
+        files = result.get("files")
+        if isinstance(files, str):
             try:
-                result["files"] = jsonlib.loads(result["files"]) if result["files"].strip() else []
+                result["files"] = jsonlib.loads(files) if files.strip() else []
             except ValueError as exc:
                 raise ResponseError(f"the file list is not JSON: {exc}", status=200) from exc
         return result

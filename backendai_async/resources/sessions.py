@@ -7,9 +7,10 @@ from __future__ import annotations
 import json as jsonlib
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InvalidArgumentTypeError, UsageError
+from ..results import DependencyGraph, DestroyResult, DirectAccessInfo, SessionCreateResult, SessionInfo, SessionLogs
 from ..versions import feature_enabled, unsupported
 from .base import Resource
 from .pipeline import segment
@@ -189,7 +190,7 @@ class SessionLifecycle(SessionResource):
         name: str | None = None,
         resources: Mapping[str, Any] | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> SessionCreateResult:
         """Create the session ``name`` from ``image``, or return it if it already runs.
 
         Returns the server's JSON; ``created`` says whether the session is new. The default
@@ -219,7 +220,7 @@ class SessionLifecycle(SessionResource):
         session_name: str | None = None,
         resources: Mapping[str, Any] | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> SessionCreateResult:
         """Create a session from a session template; ``image`` and ``resources`` override it."""
         version = await self._pipeline.negotiate(**options)
         body: dict[str, Any] = {"template_id": template_id, _name_key(version): session_name or generate_session_name()}
@@ -241,9 +242,9 @@ class SessionLifecycle(SessionResource):
         name: str,
         owner_key: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> SessionInfo:
         """The session's information (main kernel)."""
-        result: dict[str, Any] = await self._pipeline.send(
+        result: SessionInfo = await self._pipeline.send(
             "GET",
             f"{await self._prefix(**options)}/{segment(name)}",
             params=_owner_params(owner_key),
@@ -259,22 +260,24 @@ class SessionLifecycle(SessionResource):
         *,
         recursive: bool = False,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> DestroyResult | list[DestroyResult]:
         """Terminate the session; ``forced`` skips the graceful shutdown, ``recursive`` also
-        destroys the sessions depending on it (then the answer is a list). Default deadline 15 s."""
+        destroys the sessions depending on it (then the answer is a list, one item a session).
+        Default deadline 15 s."""
         params: dict[str, str] = {}
         params.update(_owner_params(owner_key))
         if forced:
             params["forced"] = "true"
         if recursive:
             params["recursive"] = "true"
-        return await self._pipeline.send(
+        result: DestroyResult | list[DestroyResult] = await self._pipeline.send(
             "DELETE",
             f"{await self._prefix(**options)}/{segment(name)}",
             params=params,
             default_timeout=DESTROY_TIMEOUT,
             **options,
         )
+        return result
 
     async def restart(
         self,
@@ -306,7 +309,7 @@ class SessionLifecycle(SessionResource):
         owner_key: str | None = None,
         kernel_id: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> SessionLogs:
         """The container logs ``{"result": {"logs": <text>}}`` of the main kernel, or of
         ``kernel_id`` (managers 24.03.7+; ``UnsupportedFeatureError`` on older ones)."""
         prefix = await self._prefix(**options)
@@ -316,7 +319,7 @@ class SessionLifecycle(SessionResource):
             if not self._has("per-kernel-logs"):
                 raise self._unsupported("per-kernel-logs", "kernel_id")
             params["kernel_id"] = kernel_id
-        result: dict[str, Any] = await self._pipeline.send(
+        result: SessionLogs = await self._pipeline.send(
             "GET", f"{prefix}/{segment(name)}/logs", params=params, **options
         )
         return result
@@ -333,9 +336,9 @@ class SessionLifecycle(SessionResource):
         )
         return result
 
-    async def get_direct_access_info(self, name: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
+    async def get_direct_access_info(self, name: str, **options: Unpack[CallOptions]) -> DirectAccessInfo:
         """SSH access of a system session (``{}`` for other sessions)."""
-        result: dict[str, Any] = await self._pipeline.send(
+        result: DirectAccessInfo = await self._pipeline.send(
             "GET",
             f"{await self._prefix(**options)}/{segment(name)}/direct-access-info",
             **options,
@@ -363,12 +366,15 @@ class SessionLifecycle(SessionResource):
             return result["result"]
         return result
 
-    async def get_dependency_graph(self, name: str, **options: Unpack[CallOptions]) -> Any:
+    async def get_dependency_graph(self, name: str, **options: Unpack[CallOptions]) -> DependencyGraph:
         """The tree of sessions this one depends on (API v6.20220315+)."""
         prefix = await self._prefix(**options)
         if not self._has("session-dependencies"):
             raise self._unsupported("session-dependencies", "the dependency graph")
-        return await self._pipeline.send("GET", f"{prefix}/{segment(name)}/dependency-graph", **options)
+        result: DependencyGraph = await self._pipeline.send(
+            "GET", f"{prefix}/{segment(name)}/dependency-graph", **options
+        )
+        return result
 
     async def start_service(
         self,
@@ -438,8 +444,8 @@ class SessionLifecycle(SessionResource):
         return result if isinstance(result, dict) else {}
 
 
-def _with_created(status: int, body: Any) -> dict[str, Any]:
-    result: dict[str, Any] = body if isinstance(body, dict) else {}
+def _with_created(status: int, body: Any) -> SessionCreateResult:
+    result = cast(SessionCreateResult, body) if isinstance(body, dict) else SessionCreateResult()
     result.setdefault("created", status == 201)  # servers before `created`: 201 new, 200 reused
     return result
 

@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..results import MessageResult, MkdirResult, VFolderFileList
 from .vfolder_base import VFolderResource
 
 if TYPE_CHECKING:
@@ -24,9 +25,12 @@ class VFolderFiles(VFolderResource):
         path: str = "",
         name: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> VFolderFileList:
         """The entries of a directory (``items``: name, type, size, mode, created, modified)."""
-        return await self._send("GET", self._folder(name) + "/files", params={"path": path}, **options)
+        result: VFolderFileList = await self._send(
+            "GET", self._folder(name) + "/files", params={"path": path}, **options
+        )
+        return result
 
     async def mkdir(
         self,
@@ -35,7 +39,7 @@ class VFolderFiles(VFolderResource):
         parents: bool | None = None,
         exist_ok: bool | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> MkdirResult:
         """Create a directory (several at once on servers that take a list); ``parents`` and
         ``exist_ok`` need API v6."""
         await self._pipeline.negotiate(**options)
@@ -46,7 +50,8 @@ class VFolderFiles(VFolderResource):
             if not self._has("storage-proxy"):
                 raise self._unsupported("storage-proxy", repr(key))
             body[key] = value
-        return await self._send("POST", self._folder(name) + "/mkdir", json=body, **options)
+        result: MkdirResult = await self._send("POST", self._folder(name) + "/mkdir", json=body, **options)
+        return result
 
     async def rename_file(
         self,
@@ -55,7 +60,7 @@ class VFolderFiles(VFolderResource):
         name: str | None = None,
         is_dir: bool = False,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> MessageResult:
         """Rename a file or directory inside the folder (``new_name`` is a name, not a path)."""
         await self._pipeline.negotiate(**options)
         body: dict[str, Any] = {"target_path": target_path, "new_name": new_name}
@@ -64,7 +69,8 @@ class VFolderFiles(VFolderResource):
             path = self._folder(name) + "/rename-file"
         else:
             path = self._folder(name) + "/rename_file"
-        return await self._send("POST", path, json=body, **options)
+        result: MessageResult = await self._send("POST", path, json=body, **options)
+        return result
 
     async def move_file(
         self,
@@ -86,7 +92,7 @@ class VFolderFiles(VFolderResource):
         recursive: bool = False,
         name: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> MessageResult:
         """Delete files; directories need ``recursive``."""
         await self._pipeline.negotiate(**options)
         body = {"files": builtins.list(files), "recursive": recursive}
@@ -96,4 +102,5 @@ class VFolderFiles(VFolderResource):
             method, path = "POST", "/delete-files"
         else:
             method, path = "DELETE", "/delete-files"
-        return await self._send(method, self._folder(name) + path, json=body, **options)
+        result: MessageResult = await self._send(method, self._folder(name) + path, json=body, **options)
+        return result

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..pagination import paginated
+from ..results import MessageResult, VFolderHosts, VFolderInfo, VFolderItem
 from .base import listed
 from .vfolder_base import VFolderResource
 
@@ -36,7 +37,7 @@ class VFolderFolders(VFolderResource):
         *,
         unmanaged_path: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> VFolderItem:
         """Create a folder; ``group`` (a project id) makes a project folder. Options the server
         does not know raise ``ValueError`` unless left at their defaults."""
         await self._pipeline.negotiate(**options)
@@ -57,7 +58,8 @@ class VFolderFolders(VFolderResource):
                     body[key] = value
             elif value != default:
                 raise self._unsupported(feature, repr(key))
-        return await self._send("POST", "/folders", json=body, **options)
+        result: VFolderItem = await self._send("POST", "/folders", json=body, **options)
+        return result
 
     async def clone(
         self,
@@ -79,25 +81,29 @@ class VFolderFolders(VFolderResource):
         path = self._folder(name) + "/update-options"
         return await self._send("POST", path, json=dict(input), **options)
 
-    async def list_hosts(self, group_id: str | None = None, **options: Unpack[CallOptions]) -> Any:
+    async def list_hosts(self, group_id: str | None = None, **options: Unpack[CallOptions]) -> VFolderHosts:
         """The usable hosts (``default``, ``allowed``, ``volume_info``); ``group_id`` from 22.03."""
         await self._pipeline.negotiate(**options)
         params = {"group_id": group_id} if group_id and self._has("vfolder-hosts-group") else None
-        return await self._send("GET", "/folders/_/hosts", params=params, **options)
+        result: VFolderHosts = await self._send("GET", "/folders/_/hosts", params=params, **options)
+        return result
 
-    async def list_all_hosts(self, **options: Unpack[CallOptions]) -> Any:
+    async def list_all_hosts(self, **options: Unpack[CallOptions]) -> VFolderHosts:
         """Every host (superadmin)."""
         await self._pipeline.negotiate(**options)
         path = "/folders/_/all-hosts" if self._has("storage-proxy") else "/folders/_/all_hosts"
-        return await self._send("GET", path, **options)
+        result: VFolderHosts = await self._send("GET", path, **options)
+        return result
 
-    async def info(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
-        return await self._send("GET", self._folder(name), **options)
+    async def info(self, name: str | None = None, **options: Unpack[CallOptions]) -> VFolderInfo:
+        result: VFolderInfo = await self._send("GET", self._folder(name), **options)
+        return result
 
-    async def rename(self, new_name: str, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+    async def rename(self, new_name: str, name: str | None = None, **options: Unpack[CallOptions]) -> MessageResult:
         """Rename the folder (JS renames ``this.name`` only; here ``name`` works too)."""
         path = self._folder(name) + "/rename"
-        return await self._send("POST", path, json={"new_name": new_name}, **options)
+        result: MessageResult = await self._send("POST", path, json={"new_name": new_name}, **options)
+        return result
 
     async def delete(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Delete by name (newer servers move it to the trash bin)."""
@@ -147,7 +153,7 @@ class VFolderFolders(VFolderResource):
         group_id: str | None = None,
         user_email: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[VFolderItem]:
         """Folders you can see; ``group_id`` (project) and ``user_email`` (owner) filter."""
         params: dict[str, str] = {}
         if group_id:
