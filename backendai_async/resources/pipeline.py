@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
-from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
-from ..transport import Body, Params, ParseMode, ServerInfo, Target
+from ..errors import NegotiationRequiredError, UsageError
+from ..transport import Body, Params, ParseMode, ServerInfo, StreamResponse, Target
 from ..versions import feature_enabled
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["Pipeline", "segment", "supports"]
 
@@ -25,9 +30,9 @@ class Pipeline(Protocol):
     api_version: str | None
     server_info: ServerInfo | None
 
-    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str: ...
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
-    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo: ...
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo: ...
 
     async def send(
         self,
@@ -39,12 +44,11 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         default_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
         parse: ParseMode = "auto",
         full_response: bool = False,
+        **options: Unpack[CallOptions],
     ) -> Any: ...
 
     def stream(
@@ -57,33 +61,31 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         read_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
-    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
+        **options: Unpack[CallOptions],
+    ) -> AbstractAsyncContextManager[StreamResponse]: ...
 
     def websocket(
         self,
         path: str,
         *,
         params: Params | None = None,
-        timeout: float | None = None,
         heartbeat: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]: ...
 
 
 def segment(name: str) -> str:
     """``name`` checked for use as one path segment (a session or folder name, an id)."""
     if not name or "/" in name or name in (".", ".."):
-        raise ValueError(f"not a valid name for a path segment: {name!r}")
+        raise UsageError(f"not a valid name for a path segment: {name!r}")
     return name
 
 
 def supports(pipeline: Pipeline, feature: str) -> bool:
     """Whether the negotiated server has ``feature`` (see ``versions.FEATURES``)."""
     if pipeline.api_version is None:
-        raise RuntimeError("the API version is not known yet: negotiate first")
+        raise NegotiationRequiredError("the API version is not known yet: negotiate first")
     manager = pipeline.server_info.manager_version if pipeline.server_info else None
     return feature_enabled(feature, pipeline.api_version, manager)

@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
 from ..abort import AbortSignal
+from ..transport import StreamResponse
 from .pipeline import Pipeline, segment, supports
 from .transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -582,7 +582,7 @@ class VFolder:
         located: _Located | None = None
 
         @contextlib.asynccontextmanager
-        async def open_at(start: int, abort: AbortSignal) -> AsyncIterator[aiohttp.ClientResponse]:
+        async def open_at(start: int, abort: AbortSignal) -> AsyncIterator[StreamResponse]:
             nonlocal located
             if located is None:
                 located = await locate(abort)

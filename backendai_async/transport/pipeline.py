@@ -1,0 +1,369 @@
+"""THE request pipeline: every call, from ``get_info`` to GraphQL, goes through ``Transport``.
+
+Order: options checked, deadline and abort scope → API version negotiated (lazy, once, locked) →
+route and build the URL → per attempt: date, version, authenticator → one attempt on the HTTP
+layer under the time left → retry only what the policy allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json as jsonlib
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from ..abort import AbortSignal
+from ..auth import Authenticator, PreparedRequest
+from ..config import ClientConfig
+from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
+from ..problems import snippet
+from ..versions import choose_api_version
+from .call_options import call_signal, deadline, seconds_or_none
+from .http import HTTP, read_response
+from .request import Body, Params, ParseMode, Request, ServerInfo, Target, query_pairs, safe_url
+from .retry import IDEMPOTENT_METHODS, retry_delay
+from .scope import Calls, CallScope, unexpected_errors
+from .stream_response import StreamResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["Transport"]
+
+log = logging.getLogger("backendai_async")
+_T = TypeVar("_T")
+_URL_CACHE_LIMIT = 256
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
+
+
+class Transport:
+    """The pipeline: negotiation, preparation and the one attempt loop shared by ``send``,
+    ``stream`` and ``websocket``, on the HTTP layer it holds."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        authenticator: Authenticator,
+        *,
+        closing: AbortSignal,
+        http_session: aiohttp.ClientSession | None = None,
+        user_agent: str,
+    ) -> None:
+        self.config = config
+        self.authenticator = authenticator
+        self._http = HTTP(http_session, config.ssl, authenticator.on_response)
+        self._calls = Calls(closing)
+        base = config.endpoint_url
+        self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
+        self._prefix = base.raw_path.rstrip("/")
+        self._host = base.host_port_subcomponent or ""
+        self._urls: dict[str, URL] = {}
+        self._base_headers = {"User-Agent": user_agent, "Host": self._host}
+        self.api_version: str | None = config.api_version
+        self.server_info: ServerInfo | None = None
+        self._version_lock: asyncio.Lock | None = None
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        """The aiohttp session for the endpoint."""
+        return self._http.session
+
+    async def close(self) -> None:
+        """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
+        await self._calls.wait_idle()
+        await self._http.close()
+
+    # ---- version negotiation ---------------------------------------------------------------
+
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str:
+        """The API version to send: pinned, or learnt once from ``GET /``."""
+        signal = call_signal(options)
+        limit = deadline(options.get("timeout"), self.config.timeout)
+        if self.api_version is not None:
+            return self.api_version
+        with CallScope(self._calls, signal):
+            return await self._negotiate(limit)
+
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        """``GET /``: the server's advertised API version and manager version."""
+        signal = call_signal(options)
+        limit = deadline(options.get("timeout"), self.config.timeout)
+        with CallScope(self._calls, signal):
+            return await self._probe(limit)
+
+    async def _negotiate(self, limit: float | None) -> str:
+        if self._version_lock is None:
+            self._version_lock = asyncio.Lock()
+        async with self._version_lock:
+            if self.api_version is None:
+                info = self.server_info or await self._probe(limit)
+                try:
+                    self.api_version = choose_api_version(info.api_version)
+                except ValueError as exc:
+                    raise ResponseError(str(exc), status=200, request_method="GET") from exc
+        return self.api_version
+
+    async def _probe(self, limit: float | None) -> ServerInfo:
+        # no version header: old servers answer 400 to a version they do not know, even on GET /
+        with unexpected_errors("GET"):
+            request = await self._prepare("GET", "/", None, None, None, None, None, None, limit, versioned=False)
+            body = (await read_response(await self._open(request, limit), request, "auto")).body
+        version = body.get("version") if isinstance(body, dict) else None
+        manager = body.get("manager") if isinstance(body, dict) else None
+        if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
+            raise ResponseError(f"GET / did not return a version: {snippet(str(body).encode())!r}", status=200)
+        self.server_info = ServerInfo(version, manager)
+        return self.server_info
+
+    # ---- calls -----------------------------------------------------------------------------
+
+    async def send(
+        self,
+        method: str,
+        path: Target,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        default_timeout: float | None = None,
+        retry_safe: bool | None = None,
+        parse: ParseMode = "auto",
+        full_response: bool = False,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Send one API call and return the parsed body (a ``Response`` with ``full_response``).
+
+        ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
+        covers negotiation, every attempt and every backoff, each up to the end of the body;
+        ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
+
+        ``path`` is an API path on the endpoint, or an absolute ``yarl.URL`` for a server the
+        endpoint pointed to (a storage proxy): that is sent bare — no negotiation, no version
+        header, no routing, no authenticator, no cookies; a token in its query is the credential
+        and is masked in errors. ``data`` may be an async iterable of bytes, sent as it comes and
+        never retried (it cannot be replayed).
+        """
+        signal = call_signal(options)
+        limit = deadline(options.get("timeout"), default_timeout or self.config.timeout)
+        _check_target(path)
+        with CallScope(self._calls, signal), unexpected_errors(method):
+            request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, limit)
+            response = await read_response(await self._open(request, limit), request, parse)
+        return response if full_response else response.body
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: Target,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+        retry_safe: bool | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncIterator[StreamResponse]:
+        """Open a call whose 2xx body the caller reads as it arrives (events, downloads).
+
+        ``timeout`` bounds negotiation and connecting; ``read_timeout`` each wait for data, the
+        response headers included (None: no limit). ``path`` and ``data`` as for ``send``.
+        Errors before the body are raised as for ``send``, and reads of the body raise
+        ``RequestTimeoutError`` or ``ResponseError``. The abort ``signal`` and the client's
+        ``close()`` apply until the block ends, and the connection is released then.
+        """
+        signal = call_signal(options)
+        limit = deadline(options.get("timeout"), self.config.timeout)
+        if read_timeout is not None:
+            read_timeout = seconds_or_none(read_timeout, "read_timeout")
+        _check_target(path)
+        with CallScope(self._calls, signal):
+            with unexpected_errors(method):
+                request = await self._prepare(
+                    method, path, params, json, data, content_type, headers, retry_safe, limit
+                )
+                resp = await self._open(request, limit, read_timeout=read_timeout, streaming=True)
+            try:
+                yield StreamResponse(resp)
+            finally:
+                resp.release()
+
+    @contextlib.asynccontextmanager
+    async def websocket(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        heartbeat: float | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """Open a websocket on ``path``: a signed GET upgrade, re-dated and re-signed per attempt.
+
+        ``timeout`` bounds negotiation and the handshake; a refused handshake raises the
+        ``ServerError`` of its status, connection failures ``RequestError`` (retried like a GET).
+        The abort ``signal`` and the client's ``close()`` apply until the block ends; the
+        websocket is closed then.
+        """
+        signal = call_signal(options)
+        limit = deadline(options.get("timeout"), self.config.timeout)
+        with CallScope(self._calls, signal):
+            with unexpected_errors("GET"):
+                request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
+
+                def attempt(headers: CIMultiDict[str], remaining: float | None) -> Awaitable[Any]:
+                    return self._http.websocket(request, headers, remaining, heartbeat)
+
+                ws: aiohttp.ClientWebSocketResponse = await self._attempts(request, limit, attempt)
+            try:
+                yield ws
+            finally:
+                await ws.close()
+
+    # ---- preparing and attempting ----------------------------------------------------------
+
+    async def _prepare(
+        self,
+        method: str,
+        path: Target,
+        params: Params | None,
+        json: Any,
+        data: Body | None,
+        content_type: str | None,
+        headers: Mapping[str, str] | None,
+        retry_safe: bool | None,
+        limit: float | None,
+        versioned: bool = True,
+    ) -> Request:
+        bare = isinstance(path, URL)
+        version = (self.api_version or await self._negotiate(limit)) if versioned and not bare else None
+        if json is not None:
+            data = jsonlib.dumps(json).encode()
+            content_type = "application/json"
+        if isinstance(path, URL):
+            url = path.extend_query(query_pairs(params)) if params else path
+        else:
+            url = self._url(path, params)
+        replayable = data is None or isinstance(data, bytes)
+        safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
+        return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)
+
+    def _url(self, path: str, params: Params | None) -> URL:
+        url = self._urls.get(path)
+        if url is None:
+            routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
+            url = self._base_url.with_path(routed, encoded=True)
+            if len(self._urls) >= _URL_CACHE_LIMIT:
+                self._urls.clear()
+            self._urls[path] = url
+        if params:
+            url = url.with_query(query_pairs(params))
+        return url
+
+    def _open(
+        self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        """A 2xx response with its body unread. The deadline covers the whole response, body
+        included, unless ``streaming``: then it covers connecting, and ``read_timeout`` each wait
+        for data."""
+
+        def attempt(headers: CIMultiDict[str], remaining: float | None) -> Awaitable[aiohttp.ClientResponse]:
+            if streaming:
+                timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
+            else:
+                timeout = aiohttp.ClientTimeout(total=remaining)
+            return self._http.open(request, headers, timeout)
+
+        return self._attempts(request, limit, attempt)
+
+    async def _attempts(
+        self,
+        request: Request,
+        limit: float | None,
+        attempt: Callable[[CIMultiDict[str], float | None], Awaitable[_T]],
+    ) -> _T:
+        """THE attempt loop: each attempt dated and authenticated anew under the time left,
+        retried as the policy allows."""
+        loop = asyncio.get_running_loop()
+        attempts = 0
+        while True:
+            headers = await self._headers(request)
+            remaining = None if limit is None else limit - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise RequestTimeoutError(
+                    "the call's deadline passed", request_method=request.method, request_url=safe_url(request.url)
+                )
+            try:
+                return await attempt(headers, remaining)
+            except BackendAIError as exc:
+                delay = retry_delay(
+                    exc,
+                    attempts,
+                    max_retries=self.config.max_retries,
+                    retry_safe=request.retry_safe,
+                    replayable=request.replayable,
+                    deadline=limit,
+                    now=loop.time(),
+                    jitter=random.random(),
+                )
+                if delay is None:
+                    raise
+                attempts += 1
+                log.info(
+                    "retrying %s %s in %.2fs after %s (attempt %d of %d)",
+                    request.method, request.url.path, delay, exc.status or type(exc).__name__, attempts + 1,
+                    self.config.max_retries + 1,
+                )  # fmt: skip
+                await asyncio.sleep(delay)
+
+    async def _headers(self, request: Request) -> CIMultiDict[str]:
+        """The headers of one attempt: dated, versioned and authenticated (none of it when bare)."""
+        headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+        if request.bare:
+            del headers["Host"]  # aiohttp sets the other server's own
+            if request.body is not None:
+                headers["Content-Type"] = request.content_type
+            if request.extra_headers:
+                headers.update(request.extra_headers)
+            return headers
+        if request.extra_headers:
+            headers.update(request.extra_headers)
+        date = datetime.now(timezone.utc).isoformat()
+        headers["Date"] = date
+        headers["Content-Type"] = request.content_type
+        if request.version is not None:
+            headers["X-BackendAI-Version"] = request.version
+        body = request.body
+        await self.authenticator.authenticate(
+            PreparedRequest(
+                request.method,
+                request.url.raw_path_qs,
+                self._host,
+                headers,
+                body if isinstance(body, bytes) else None,
+                request.content_type,
+                request.version,
+                date,
+                date[:4] + date[5:7] + date[8:10],
+            )
+        )
+        return headers
+
+
+def _check_target(path: Target) -> None:
+    if isinstance(path, URL) and not path.absolute:
+        raise UsageError(f"not an absolute URL: {safe_url(path)}")
