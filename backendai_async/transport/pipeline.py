@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json as jsonlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
 
 import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
 from ..abort import AbortSignal
-from ..auth import Authenticator, PreparedRequest
+from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
 from ..problems import snippet
 from ..versions import choose_api_version
 from .call_options import call_signal, deadline, seconds_or_none
 from .http import HTTP, read_response
-from .request import Body, Params, ParseMode, Request, ServerInfo, Target, query_pairs, safe_url
-from .retry import IDEMPOTENT_METHODS, retry_delay
+from .prepare import Preparer
+from .request import Body, Params, ParseMode, Request, ServerInfo, Target, safe_url
+from .retry import retry_delay
 from .scope import Calls, CallScope, unexpected_errors
 from .stream_response import StreamResponse
 
@@ -43,8 +41,6 @@ __all__ = ["Transport"]
 
 log = logging.getLogger("backendai_async")
 _T = TypeVar("_T")
-_URL_CACHE_LIMIT = 256
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
 
 
 class Transport:
@@ -64,12 +60,7 @@ class Transport:
         self.authenticator = authenticator
         self._http = HTTP(http_session, config.ssl, authenticator.on_response)
         self._calls = Calls(closing)
-        base = config.endpoint_url
-        self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
-        self._prefix = base.raw_path.rstrip("/")
-        self._host = base.host_port_subcomponent or ""
-        self._urls: dict[str, URL] = {}
-        self._base_headers = {"User-Agent": user_agent, "Host": self._host}
+        self._preparer = Preparer(config.endpoint_url, authenticator, user_agent)
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
         self._version_lock: asyncio.Lock | None = None
@@ -251,28 +242,7 @@ class Transport:
     ) -> Request:
         bare = isinstance(path, URL)
         version = (self.api_version or await self._negotiate(limit)) if versioned and not bare else None
-        if json is not None:
-            data = jsonlib.dumps(json).encode()
-            content_type = "application/json"
-        if isinstance(path, URL):
-            url = path.extend_query(query_pairs(params)) if params else path
-        else:
-            url = self._url(path, params)
-        replayable = data is None or isinstance(data, bytes)
-        safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
-        return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)
-
-    def _url(self, path: str, params: Params | None) -> URL:
-        url = self._urls.get(path)
-        if url is None:
-            routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
-            url = self._base_url.with_path(routed, encoded=True)
-            if len(self._urls) >= _URL_CACHE_LIMIT:
-                self._urls.clear()
-            self._urls[path] = url
-        if params:
-            url = url.with_query(query_pairs(params))
-        return url
+        return self._preparer.request(method, path, version, params, json, data, content_type, headers, retry_safe)
 
     def _open(
         self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
@@ -301,7 +271,7 @@ class Transport:
         loop = asyncio.get_running_loop()
         attempts = 0
         while True:
-            headers = await self._headers(request)
+            headers = await self._preparer.headers(request)
             remaining = None if limit is None else limit - loop.time()
             if remaining is not None and remaining <= 0:
                 raise RequestTimeoutError(
@@ -329,39 +299,6 @@ class Transport:
                     self.config.max_retries + 1,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
-
-    async def _headers(self, request: Request) -> CIMultiDict[str]:
-        """The headers of one attempt: dated, versioned and authenticated (none of it when bare)."""
-        headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
-        if request.bare:
-            del headers["Host"]  # aiohttp sets the other server's own
-            if request.body is not None:
-                headers["Content-Type"] = request.content_type
-            if request.extra_headers:
-                headers.update(request.extra_headers)
-            return headers
-        if request.extra_headers:
-            headers.update(request.extra_headers)
-        date = datetime.now(timezone.utc).isoformat()
-        headers["Date"] = date
-        headers["Content-Type"] = request.content_type
-        if request.version is not None:
-            headers["X-BackendAI-Version"] = request.version
-        body = request.body
-        await self.authenticator.authenticate(
-            PreparedRequest(
-                request.method,
-                request.url.raw_path_qs,
-                self._host,
-                headers,
-                body if isinstance(body, bytes) else None,
-                request.content_type,
-                request.version,
-                date,
-                date[:4] + date[5:7] + date[8:10],
-            )
-        )
-        return headers
 
 
 def _check_target(path: Target) -> None:
