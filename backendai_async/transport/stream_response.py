@@ -82,10 +82,9 @@ class StreamResponse:
 
     async def parts(self) -> AsyncIterator[StreamPart]:
         """The parts of a ``multipart/*`` body, in order."""
-        try:
-            reader = aiohttp.MultipartReader(self._resp.headers, self._resp.content)
-        except (ValueError, KeyError) as exc:
-            raise ResponseError(f"not a multipart body: {exc}", status=self.status) from exc
+        if not self.content_type.startswith("multipart/"):
+            raise ResponseError(f"expected a multipart body, got {self.content_type}", status=self.status)
+        reader = aiohttp.MultipartReader(self._resp.headers, self._resp.content)
         while True:
             try:
                 part = await reader.next()
