@@ -20,7 +20,14 @@ from typing import Any
 import aiohttp
 
 from .abort import AbortController, AbortSignal
-from .errors import AbortError, RequestTimeoutError, ResponseError, ServerError, UnsupportedOperationError
+from .errors import (
+    AbortError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    UnsupportedOperationError,
+    UsageError,
+)
 
 __all__ = [
     "EventStream",
@@ -283,7 +290,7 @@ class _WebSocketStream:
 
     def _socket(self) -> aiohttp.ClientWebSocketResponse:
         if self._ws is None:
-            raise RuntimeError("use the stream as `async with`")
+            raise UsageError("use the stream as `async with`")
         return self._ws
 
     async def _receive_json(self) -> dict[str, Any] | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .errors import UsageError
+
 __all__ = [
     "FEATURES",
     "KNOWN_API_VERSIONS",
@@ -27,7 +29,7 @@ class ApiVersion(NamedTuple):
     def parse(cls, text: str) -> ApiVersion:
         m = re.fullmatch(r"v(\d+)\.(\d{8})", text.strip())
         if m is None:
-            raise ValueError(f"malformed API version {text!r} (expected e.g. 'v9.20250722')")
+            raise UsageError(f"malformed API version {text!r} (expected e.g. 'v9.20250722')")
         return cls(int(m.group(1)), m.group(2))
 
     def __str__(self) -> str:
@@ -73,7 +75,7 @@ def choose_api_version(advertised: str) -> str:
     for candidate in reversed(KNOWN_API_VERSIONS):
         if candidate not in _NEVER_GUESS and ApiVersion.parse(candidate) <= target:
             return candidate
-    raise ValueError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
+    raise UsageError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
 
 
 _PEP440 = (  # compiled on first use (re caches it), not at import
@@ -92,7 +94,7 @@ def manager_version_key(version: str) -> ManagerVersionKey:
     """A sort key ordering manager versions like PEP 440 (``24.03.0rc1 < 24.03.0``)."""
     m = re.fullmatch(_PEP440, version.strip(), re.IGNORECASE)
     if m is None:
-        raise ValueError(f"malformed manager version {version!r}")
+        raise UsageError(f"malformed manager version {version!r}")
     release = [int(p) for p in m.group("release").split(".")]
     while len(release) > 1 and release[-1] == 0:
         release.pop()
