@@ -195,13 +195,26 @@ FEATURES: dict[str, Gate] = {
 }
 
 
+_ENABLED: dict[tuple[str, str, str | None], bool] = {}  # answers of feature_enabled, asked on every call
+_ENABLED_LIMIT = 1024
+
+
 def feature_enabled(feature: str, api_version: str, manager_version: str | None) -> bool:
     """Whether ``feature`` is available at this API version and manager version.
 
     A manager gate is closed when the manager version is unknown (a pinned API version).
     Raises ``KeyError`` for a feature name not in ``FEATURES``.
     """
-    gate = FEATURES[feature]
+    key = (feature, api_version, manager_version)
+    enabled = _ENABLED.get(key)
+    if enabled is None:
+        enabled = _gate_open(FEATURES[feature], api_version, manager_version)
+        if len(_ENABLED) < _ENABLED_LIMIT:
+            _ENABLED[key] = enabled
+    return enabled
+
+
+def _gate_open(gate: Gate, api_version: str, manager_version: str | None) -> bool:
     current = ApiVersion.parse(api_version)
     if gate.api_below is not None and current >= ApiVersion.parse(gate.api_below):
         return False
