@@ -1,4 +1,4 @@
-"""``CallOptions`` checked in one place, before any I/O, and turned into a deadline."""
+"""``CallOptions`` checked in one place, before any I/O, and turned into a signal and a deadline."""
 
 from __future__ import annotations
 
@@ -12,42 +12,36 @@ from ..errors import InvalidArgumentTypeError, UsageError
 if TYPE_CHECKING:
     from ..options import CallOptions
 
-__all__ = ["call_signal", "deadline", "positive_seconds", "seconds_or_none"]
+__all__ = ["read_options", "seconds_or_none"]
 
 _KNOWN = frozenset({"timeout", "signal"})
 
 
-def call_signal(options: CallOptions) -> AbortSignal | None:
-    """The call's ``signal`` (None if not given), after checking that ``options`` has only known
-    keys and a signal that is an ``AbortSignal``."""
-    if len(options) > 2 or not _KNOWN.issuperset(options):
-        unknown = ", ".join(sorted(options.keys() - _KNOWN))
-        raise InvalidArgumentTypeError(f"unknown call option(s): {unknown} (known: timeout, signal)")
-    signal = options.get("signal")
-    if signal is not None and not isinstance(signal, AbortSignal):
-        raise InvalidArgumentTypeError(f"signal must be an AbortSignal, not {type(signal).__name__}")
-    return signal
+def read_options(options: CallOptions, default: float | None) -> tuple[AbortSignal | None, float | None]:
+    """The call's abort signal and deadline (absolute loop time; None: none).
+
+    ``options`` may hold only ``timeout`` (checked by ``seconds_or_none``; None or absent takes
+    ``default``, already in seconds, None for no limit) and ``signal`` (None or an ``AbortSignal``).
+    """
+    timeout = signal = None
+    if options:
+        if not options.keys() <= _KNOWN:
+            unknown = ", ".join(sorted(options.keys() - _KNOWN))
+            raise InvalidArgumentTypeError(f"unknown call option(s): {unknown} (known: timeout, signal)")
+        timeout = options.get("timeout")
+        signal = options.get("signal")
+        if signal is not None and not isinstance(signal, AbortSignal):
+            raise InvalidArgumentTypeError(f"signal must be an AbortSignal, not {type(signal).__name__}")
+    seconds = default if timeout is None else seconds_or_none(timeout, "timeout")
+    return signal, None if seconds is None else asyncio.get_running_loop().time() + seconds
 
 
-def positive_seconds(value: object, name: str) -> float:
-    """``value`` checked as a number of seconds: a real number above zero (``inf`` for no limit)."""
+def seconds_or_none(value: object, name: str) -> float | None:
+    """``value`` checked as a number of seconds: a real number above zero; None for ``inf`` (no limit)."""
     kind = type(value)
     if kind is not float and kind is not int and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise InvalidArgumentTypeError(f"{name} must be a number of seconds, not {kind.__name__}")
     seconds = float(value)  # type: ignore[arg-type]
     if not seconds > 0:  # also refuses nan
         raise UsageError(f"{name} must be a positive number of seconds, not {value!r}")
-    return seconds
-
-
-def seconds_or_none(value: object, name: str) -> float | None:
-    """``positive_seconds``, with None for ``inf`` (no limit)."""
-    seconds = positive_seconds(value, name)
     return None if seconds == math.inf else seconds
-
-
-def deadline(timeout: object, fallback: float) -> float | None:
-    """Absolute loop time of a call's deadline: ``timeout`` if given, else ``fallback``
-    (None: no deadline, for ``inf``)."""
-    seconds = seconds_or_none(fallback if timeout is None else timeout, "timeout")
-    return None if seconds is None else asyncio.get_running_loop().time() + seconds

@@ -24,7 +24,7 @@ from ..config import ClientConfig
 from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
 from ..problems import snippet
 from ..versions import choose_api_version
-from .call_options import call_signal, deadline, seconds_or_none
+from .call_options import read_options, seconds_or_none
 from .http import HTTP, read_response
 from .prepare import Preparer
 from .request import Body, Params, ParseMode, Request, ServerInfo, Target, safe_url
@@ -60,6 +60,7 @@ class Transport:
         self.authenticator = authenticator
         self._http = HTTP(http_session, config.ssl, authenticator.on_response)
         self._calls = Calls(closing)
+        self._default_seconds = seconds_or_none(config.timeout, "timeout")
         self._preparer = Preparer(config.endpoint_url, authenticator, user_agent)
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
@@ -79,8 +80,7 @@ class Transport:
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str:
         """The API version to send: pinned, or learnt once from ``GET /``."""
-        signal = call_signal(options)
-        limit = deadline(options.get("timeout"), self.config.timeout)
+        signal, limit = read_options(options, self._default_seconds)
         if self.api_version is not None:
             return self.api_version
         with CallScope(self._calls, signal):
@@ -88,8 +88,7 @@ class Transport:
 
     async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
         """``GET /``: the server's advertised API version and manager version."""
-        signal = call_signal(options)
-        limit = deadline(options.get("timeout"), self.config.timeout)
+        signal, limit = read_options(options, self._default_seconds)
         with CallScope(self._calls, signal):
             return await self._probe(limit)
 
@@ -147,10 +146,10 @@ class Transport:
         and is masked in errors. ``data`` may be an async iterable of bytes, sent as it comes and
         never retried (it cannot be replayed).
         """
-        signal = call_signal(options)
-        limit = deadline(options.get("timeout"), default_timeout or self.config.timeout)
+        default = self._default_seconds if default_timeout is None else seconds_or_none(default_timeout, "timeout")
+        signal, limit = read_options(options, default)
         _check_target(path)
-        with CallScope(self._calls, signal), unexpected_errors(method):
+        with CallScope(self._calls, signal, method):
             request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, limit)
             response = await read_response(await self._open(request, limit), request, parse)
         return response if full_response else response.body
@@ -178,8 +177,7 @@ class Transport:
         ``RequestTimeoutError`` or ``ResponseError``. The abort ``signal`` and the client's
         ``close()`` apply until the block ends, and the connection is released then.
         """
-        signal = call_signal(options)
-        limit = deadline(options.get("timeout"), self.config.timeout)
+        signal, limit = read_options(options, self._default_seconds)
         if read_timeout is not None:
             read_timeout = seconds_or_none(read_timeout, "read_timeout")
         _check_target(path)
@@ -210,8 +208,7 @@ class Transport:
         The abort ``signal`` and the client's ``close()`` apply until the block ends; the
         websocket is closed then.
         """
-        signal = call_signal(options)
-        limit = deadline(options.get("timeout"), self.config.timeout)
+        signal, limit = read_options(options, self._default_seconds)
         with CallScope(self._calls, signal):
             with unexpected_errors("GET"):
                 request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
