@@ -79,14 +79,13 @@ class HTTP:
         """One attempt: a 2xx response with its body unread, or the error the answer means."""
         method, url, body = request.method, request.url, request.body
         session = self.bare_session if request.bare else self.session
-        if isinstance(body, bytes) and len(body) >= _LARGE_BODY:
-            body = io.BytesIO(body)  # type: ignore[assignment]
+        data: object = io.BytesIO(body) if isinstance(body, bytes) and len(body) >= _LARGE_BODY else body
         try:
             resp = await session.request(
                 method,
                 url,
                 headers=headers,
-                data=body,
+                data=data,
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
