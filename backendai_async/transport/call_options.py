@@ -12,13 +12,13 @@ from ..errors import InvalidArgumentTypeError, UsageError
 if TYPE_CHECKING:
     from ..options import CallOptions
 
-__all__ = ["read_options", "seconds_or_none"]
+__all__ = ["deadline", "read_options", "seconds_or_none"]
 
 _KNOWN = frozenset({"timeout", "signal"})
 
 
 def read_options(options: CallOptions, default: float | None) -> tuple[AbortSignal | None, float | None]:
-    """The call's abort signal and deadline (absolute loop time; None: none).
+    """The call's abort signal and time limit in seconds (None: none).
 
     ``options`` may hold only ``timeout`` (checked by ``seconds_or_none``; None or absent takes
     ``default``, already in seconds, None for no limit) and ``signal`` (None or an ``AbortSignal``).
@@ -32,8 +32,12 @@ def read_options(options: CallOptions, default: float | None) -> tuple[AbortSign
         signal = options.get("signal")
         if signal is not None and not isinstance(signal, AbortSignal):
             raise InvalidArgumentTypeError(f"signal must be an AbortSignal, not {type(signal).__name__}")
-    seconds = default if timeout is None else seconds_or_none(timeout, "timeout")
-    return signal, None if seconds is None else asyncio.get_running_loop().time() + seconds
+    return signal, default if timeout is None else seconds_or_none(timeout, "timeout")
+
+
+def deadline(seconds: float | None) -> float | None:
+    """The absolute loop time ``seconds`` from now (None: no deadline)."""
+    return None if seconds is None else asyncio.get_running_loop().time() + seconds
 
 
 def seconds_or_none(value: object, name: str) -> float | None:

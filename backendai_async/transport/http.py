@@ -15,10 +15,10 @@ from yarl import URL
 
 from ..errors import RequestError, RequestTimeoutError, ResponseError, server_error_class
 from ..problems import retry_after, server_error
-from .request import ParseMode, Request, Response, safe_url
+from .request import ParseMode, Request, safe_url
 from .stream_response import READ_ERRORS, read_error
 
-__all__ = ["HTTP", "parse_body", "read_response"]
+__all__ = ["HTTP", "parse_body", "read_body"]
 
 _LARGE_BODY = 1024 * 1024  # bytes; aiohttp sends larger bodies from a file-like object without a warning
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
@@ -113,11 +113,10 @@ class HTTP:
                 self._on_response(resp.headers)
             if resp.status < 300:
                 return resp
-            raw = await _read(resp)
         except BaseException:
             resp.release()
             raise
-        resp.release()
+        raw = await read_body(resp)
         if resp.status >= 400:
             raise server_error(resp.status, resp.reason, resp.content_type, resp.headers, raw, method, safe_url(url))
         location = resp.headers.get("Location", "")
@@ -164,20 +163,14 @@ class HTTP:
         return cast(aiohttp.ClientWebSocketResponse, ws)  # aiohttp 3.12+ types it as generic
 
 
-async def read_response(resp: aiohttp.ClientResponse, request: Request, parse: ParseMode) -> Response:
-    """Read a 2xx body whole, release the connection, and parse the body as ``parse`` says."""
-    try:
-        raw = await _read(resp)
-    finally:
-        resp.release()
-    return Response(resp.status, resp.headers, parse_body(resp, raw, parse, request))
-
-
-async def _read(resp: aiohttp.ClientResponse) -> bytes:
+async def read_body(resp: aiohttp.ClientResponse) -> bytes:
+    """The whole body; the connection is released."""
     try:
         return await resp.read()
     except READ_ERRORS as exc:
         raise read_error(resp, exc) from exc
+    finally:
+        resp.release()
 
 
 def parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, request: Request) -> Any:

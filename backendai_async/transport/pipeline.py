@@ -24,10 +24,10 @@ from ..config import ClientConfig
 from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
 from ..problems import snippet
 from ..versions import choose_api_version
-from .call_options import read_options, seconds_or_none
-from .http import HTTP, read_response
+from .call_options import deadline, read_options, seconds_or_none
+from .http import HTTP, parse_body, read_body
 from .prepare import Preparer
-from .request import Body, Params, ParseMode, Request, ServerInfo, Target, safe_url
+from .request import Body, Params, ParseMode, Request, Response, ServerInfo, Target, safe_url
 from .retry import retry_delay
 from .scope import Calls, CallScope, unexpected_errors
 from .stream_response import StreamResponse
@@ -80,17 +80,17 @@ class Transport:
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str:
         """The API version to send: pinned, or learnt once from ``GET /``."""
-        signal, limit = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds)
         if self.api_version is not None:
             return self.api_version
         with CallScope(self._calls, signal):
-            return await self._negotiate(limit)
+            return await self._negotiate(deadline(seconds))
 
     async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
         """``GET /``: the server's advertised API version and manager version."""
-        signal, limit = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds)
         with CallScope(self._calls, signal):
-            return await self._probe(limit)
+            return await self._probe(deadline(seconds))
 
     async def _negotiate(self, limit: float | None) -> str:
         if self._version_lock is None:
@@ -108,7 +108,8 @@ class Transport:
         # no version header: old servers answer 400 to a version they do not know, even on GET /
         with unexpected_errors("GET"):
             request = await self._prepare("GET", "/", None, None, None, None, None, None, limit, versioned=False)
-            body = (await read_response(await self._open(request, limit), request, "auto")).body
+            resp = await self._open(request, limit)
+            body = parse_body(resp, await read_body(resp), "auto", request)
         version = body.get("version") if isinstance(body, dict) else None
         manager = body.get("manager") if isinstance(body, dict) else None
         if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
@@ -147,12 +148,13 @@ class Transport:
         never retried (it cannot be replayed).
         """
         default = self._default_seconds if default_timeout is None else seconds_or_none(default_timeout, "timeout")
-        signal, limit = read_options(options, default)
-        _check_target(path)
+        signal, seconds = read_options(options, default)
+        limit = deadline(seconds)
         with CallScope(self._calls, signal, method):
             request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, limit)
-            response = await read_response(await self._open(request, limit), request, parse)
-        return response if full_response else response.body
+            resp = await self._open(request, limit)
+            body = parse_body(resp, await read_body(resp), parse, request)
+        return Response(resp.status, resp.headers, body) if full_response else body
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -177,10 +179,10 @@ class Transport:
         ``RequestTimeoutError`` or ``ResponseError``. The abort ``signal`` and the client's
         ``close()`` apply until the block ends, and the connection is released then.
         """
-        signal, limit = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds)
+        limit = deadline(seconds)
         if read_timeout is not None:
             read_timeout = seconds_or_none(read_timeout, "read_timeout")
-        _check_target(path)
         with CallScope(self._calls, signal):
             with unexpected_errors(method):
                 request = await self._prepare(
@@ -208,7 +210,8 @@ class Transport:
         The abort ``signal`` and the client's ``close()`` apply until the block ends; the
         websocket is closed then.
         """
-        signal, limit = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds)
+        limit = deadline(seconds)
         with CallScope(self._calls, signal):
             with unexpected_errors("GET"):
                 request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
@@ -237,8 +240,14 @@ class Transport:
         limit: float | None,
         versioned: bool = True,
     ) -> Request:
-        bare = isinstance(path, URL)
-        version = (self.api_version or await self._negotiate(limit)) if versioned and not bare else None
+        if isinstance(path, URL):
+            if not path.absolute:
+                raise UsageError(f"not an absolute URL: {safe_url(path)}")
+            version = None
+        elif versioned:
+            version = self.api_version or await self._negotiate(limit)
+        else:
+            version = None
         return self._preparer.request(method, path, version, params, json, data, content_type, headers, retry_safe)
 
     def _open(
@@ -296,8 +305,3 @@ class Transport:
                     self.config.max_retries + 1,
                 )  # fmt: skip
                 await asyncio.sleep(delay)
-
-
-def _check_target(path: Target) -> None:
-    if isinstance(path, URL) and not path.absolute:
-        raise UsageError(f"not an absolute URL: {safe_url(path)}")
