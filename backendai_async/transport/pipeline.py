@@ -216,10 +216,12 @@ class Transport:
             with unexpected_errors("GET"):
                 request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
 
-                def attempt(headers: CIMultiDict[str], remaining: float | None) -> Awaitable[Any]:
+                def attempt(
+                    headers: CIMultiDict[str], remaining: float | None
+                ) -> Awaitable[aiohttp.ClientWebSocketResponse]:
                     return self._http.websocket(request, headers, remaining, heartbeat)
 
-                ws: aiohttp.ClientWebSocketResponse = await self._attempts(request, limit, attempt)
+                ws = await self._attempts(request, limit, attempt)
             try:
                 yield ws
             finally:
