@@ -74,9 +74,23 @@ class HTTP:
             await self._session.close()
 
     async def open(
-        self, request: Request, headers: CIMultiDict[str], timeout: aiohttp.ClientTimeout
+        self,
+        request: Request,
+        headers: CIMultiDict[str],
+        remaining: float | None,
+        *,
+        read_timeout: float | None = None,
+        streaming: bool = False,
     ) -> aiohttp.ClientResponse:
-        """One attempt: a 2xx response with its body unread, or the error the answer means."""
+        """One attempt: a 2xx response with its body unread, or the error the answer means.
+
+        ``remaining`` (seconds; None: no limit) covers the whole response, body included, unless
+        ``streaming``: then it covers connecting, and ``read_timeout`` each wait for data.
+        """
+        if streaming:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
+        else:
+            timeout = aiohttp.ClientTimeout(total=remaining)
         method, url, body = request.method, request.url, request.body
         session = self.bare_session if request.bare else self.session
         data: object = io.BytesIO(body) if isinstance(body, bytes) and len(body) >= _LARGE_BODY else body
@@ -128,7 +142,7 @@ class HTTP:
         )
 
     async def websocket(
-        self, request: Request, headers: CIMultiDict[str], remaining: float | None, heartbeat: float | None
+        self, request: Request, headers: CIMultiDict[str], remaining: float | None, *, heartbeat: float | None = None
     ) -> aiohttp.ClientWebSocketResponse:
         """One websocket handshake, its failures mapped like a request's."""
         url = safe_url(request.url)

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -22,7 +23,6 @@ from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
-from ..problems import snippet
 from ..versions import choose_api_version
 from .call_options import deadline, read_options, seconds_or_none
 from .http import HTTP, parse_body, read_body
@@ -110,11 +110,7 @@ class Transport:
             request = await self._prepare("GET", "/", None, None, None, None, None, None, limit, versioned=False)
             resp = await self._open(request, limit)
             body = parse_body(resp, await read_body(resp), "auto", request)
-        version = body.get("version") if isinstance(body, dict) else None
-        manager = body.get("manager") if isinstance(body, dict) else None
-        if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
-            raise ResponseError(f"GET / did not return a version: {snippet(str(body).encode())!r}", status=200)
-        self.server_info = ServerInfo(version, manager)
+        self.server_info = ServerInfo.from_body(body)
         return self.server_info
 
     # ---- calls -----------------------------------------------------------------------------
@@ -216,12 +212,7 @@ class Transport:
             with unexpected_errors("GET"):
                 request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
 
-                def attempt(
-                    headers: CIMultiDict[str], remaining: float | None
-                ) -> Awaitable[aiohttp.ClientWebSocketResponse]:
-                    return self._http.websocket(request, headers, remaining, heartbeat)
-
-                ws = await self._attempts(request, limit, attempt)
+                ws = await self._attempts(request, limit, partial(self._http.websocket, request, heartbeat=heartbeat))
             try:
                 yield ws
             finally:
@@ -255,18 +246,10 @@ class Transport:
     def _open(
         self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
     ) -> Awaitable[aiohttp.ClientResponse]:
-        """A 2xx response with its body unread. The deadline covers the whole response, body
-        included, unless ``streaming``: then it covers connecting, and ``read_timeout`` each wait
-        for data."""
-
-        def attempt(headers: CIMultiDict[str], remaining: float | None) -> Awaitable[aiohttp.ClientResponse]:
-            if streaming:
-                timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
-            else:
-                timeout = aiohttp.ClientTimeout(total=remaining)
-            return self._http.open(request, headers, timeout)
-
-        return self._attempts(request, limit, attempt)
+        """A 2xx response with its body unread (see ``HTTP.open`` for what the deadline covers)."""
+        return self._attempts(
+            request, limit, partial(self._http.open, request, read_timeout=read_timeout, streaming=streaming)
+        )
 
     async def _attempts(
         self,

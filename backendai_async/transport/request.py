@@ -8,6 +8,9 @@ from typing import Any, Literal
 from multidict import MultiDict
 from yarl import URL
 
+from ..errors import ResponseError
+from ..problems import snippet
+
 __all__ = ["Body", "Params", "ParseMode", "Request", "Response", "ServerInfo", "Target", "query_pairs", "safe_url"]
 
 Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
@@ -37,6 +40,15 @@ class ServerInfo:
     def __init__(self, api_version: str, manager_version: str | None) -> None:
         self.api_version = api_version
         self.manager_version = manager_version
+
+    @classmethod
+    def from_body(cls, body: Any) -> ServerInfo:
+        """The parsed answer of ``GET /``; ``ResponseError`` if it holds no version."""
+        version = body.get("version") if isinstance(body, dict) else None
+        manager = body.get("manager") if isinstance(body, dict) else None
+        if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
+            raise ResponseError(f"GET / did not return a version: {snippet(str(body).encode())!r}", status=200)
+        return cls(version, manager)
 
 
 class Request:
