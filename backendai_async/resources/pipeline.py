@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 
-from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import NegotiationRequiredError, UsageError
-from ..transport import Body, Params, ParseMode, ServerInfo, Target
+from ..transport import Body, Params, ParseMode, ServerInfo, StreamResponse, Target
 from ..versions import feature_enabled
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
 
 __all__ = ["Pipeline", "segment", "supports"]
 
@@ -26,9 +30,9 @@ class Pipeline(Protocol):
     api_version: str | None
     server_info: ServerInfo | None
 
-    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str: ...
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
-    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo: ...
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo: ...
 
     async def send(
         self,
@@ -40,12 +44,11 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         default_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
         parse: ParseMode = "auto",
         full_response: bool = False,
+        **options: Unpack[CallOptions],
     ) -> Any: ...
 
     def stream(
@@ -58,20 +61,18 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         read_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
-    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
+        **options: Unpack[CallOptions],
+    ) -> AbstractAsyncContextManager[StreamResponse]: ...
 
     def websocket(
         self,
         path: str,
         *,
         params: Params | None = None,
-        timeout: float | None = None,
         heartbeat: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]: ...
 
 
