@@ -13,6 +13,8 @@ import hmac
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from .errors import UsageError
+
 __all__ = [
     "Signer",
     "hashes_body",
@@ -78,7 +80,7 @@ class Signer:
     def __init__(self, access_key: str, secret_key: str, hash_type: str = "sha256") -> None:
         name = hash_type.lower()
         if name not in hashlib.algorithms_guaranteed or "-" in name:
-            raise ValueError(f"unsupported hash_type {hash_type!r}")
+            raise UsageError(f"unsupported hash_type {hash_type!r}")
         self._access_key = access_key
         self._secret = secret_key.encode()
         self._hash = name

@@ -20,7 +20,14 @@ from typing import Any
 import aiohttp
 
 from .abort import AbortController, AbortSignal
-from .errors import AbortError, RequestTimeoutError, ResponseError, ServerError, UnsupportedOperationError
+from .errors import (
+    AbortError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    UnsupportedOperationError,
+    UsageError,
+)
 
 __all__ = [
     "EventStream",
@@ -283,7 +290,7 @@ class _WebSocketStream:
 
     def _socket(self) -> aiohttp.ClientWebSocketResponse:
         if self._ws is None:
-            raise RuntimeError("use the stream as `async with`")
+            raise UsageError("use the stream as `async with`")
         return self._ws
 
     async def _receive_json(self) -> dict[str, Any] | None:
@@ -361,8 +368,10 @@ class ExecutionStream(_WebSocketStream):
         status = result.get("status")
         if status in ("error", "server-restarting", "not-implemented"):
             self._done = True
-            error = UnsupportedOperationError if status == "not-implemented" else ServerError
-            raise error(str(result.get("msg") or status), title=str(status), data=result)
+            message = str(result.get("msg") or status)
+            if status == "not-implemented":
+                raise UnsupportedOperationError(message, title=str(status), data=result)
+            raise ServerError(message, title=str(status), data=result)
         if (isinstance(status, str) and status.endswith("finished")) or status == "exec-timeout":
             self._done = True
         return result

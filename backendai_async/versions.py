@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .errors import UnsupportedFeatureError
+from .errors import UnsupportedFeatureError, UsageError
 
 __all__ = [
     "FEATURES",
@@ -32,7 +32,7 @@ class ApiVersion(NamedTuple):
     def parse(cls, text: str) -> ApiVersion:
         m = re.fullmatch(r"v(\d+)\.(\d{8})", text.strip())
         if m is None:
-            raise ValueError(f"malformed API version {text!r} (expected e.g. 'v9.20250722')")
+            raise UsageError(f"malformed API version {text!r} (expected e.g. 'v9.20250722')")
         return cls(int(m.group(1)), m.group(2))
 
     def __str__(self) -> str:
@@ -78,7 +78,7 @@ def choose_api_version(advertised: str) -> str:
     for candidate in reversed(KNOWN_API_VERSIONS):
         if candidate not in _NEVER_GUESS and ApiVersion.parse(candidate) <= target:
             return candidate
-    raise ValueError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
+    raise UsageError(f"server API version {advertised} is older than {KNOWN_API_VERSIONS[0]}")
 
 
 _PEP440 = (  # compiled on first use (re caches it), not at import
@@ -97,7 +97,7 @@ def manager_version_key(version: str) -> ManagerVersionKey:
     """A sort key ordering manager versions like PEP 440 (``24.03.0rc1 < 24.03.0``)."""
     m = re.fullmatch(_PEP440, version.strip(), re.IGNORECASE)
     if m is None:
-        raise ValueError(f"malformed manager version {version!r}")
+        raise UsageError(f"malformed manager version {version!r}")
     release = [int(p) for p in m.group("release").split(".")]
     while len(release) > 1 and release[-1] == 0:
         release.pop()
@@ -290,13 +290,26 @@ REST_GATES: dict[str, str] = {
 }
 
 
+_ENABLED: dict[tuple[str, str, str | None], bool] = {}  # answers of feature_enabled, asked on every call
+_ENABLED_LIMIT = 1024
+
+
 def feature_enabled(feature: str, api_version: str, manager_version: str | None) -> bool:
     """Whether ``feature`` is available at this API version and manager version.
 
     A manager gate is closed when the manager version is unknown (a pinned API version).
     Raises ``KeyError`` for a feature name not in ``FEATURES``.
     """
-    gate = FEATURES[feature]
+    key = (feature, api_version, manager_version)
+    enabled = _ENABLED.get(key)
+    if enabled is None:
+        enabled = _gate_open(FEATURES[feature], api_version, manager_version)
+        if len(_ENABLED) < _ENABLED_LIMIT:
+            _ENABLED[key] = enabled
+    return enabled
+
+
+def _gate_open(gate: Gate, api_version: str, manager_version: str | None) -> bool:
     current = ApiVersion.parse(api_version)
     if gate.api_below is not None and current >= ApiVersion.parse(gate.api_below):
         return False

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
 
-from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import NegotiationRequiredError, UsageError
-from ..transport import Body, Params, ParseMode, ServerInfo, Target
+from ..transport import Body, Params, ParseMode, ServerInfo, StreamResponse, Target
 from ..versions import REST_GATES, feature_enabled, unsupported
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
 __all__ = ["GatedPipeline", "Pipeline", "rest_gate", "segment", "supports"]
+
+_T = TypeVar("_T")
 
 
 class Pipeline(Protocol):
@@ -35,9 +41,9 @@ class Pipeline(Protocol):
     @property
     def server_info(self) -> ServerInfo | None: ...
 
-    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str: ...
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
-    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo: ...
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo: ...
 
     async def send(
         self,
@@ -49,12 +55,11 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         default_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
         parse: ParseMode = "auto",
         full_response: bool = False,
+        **options: Unpack[CallOptions],
     ) -> Any: ...
 
     def stream(
@@ -67,20 +72,18 @@ class Pipeline(Protocol):
         data: Body | None = None,
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
         read_timeout: float | None = None,
-        signal: AbortSignal | None = None,
         retry_safe: bool | None = None,
-    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]: ...
+        **options: Unpack[CallOptions],
+    ) -> AbstractAsyncContextManager[StreamResponse]: ...
 
     def websocket(
         self,
         path: str,
         *,
         params: Params | None = None,
-        timeout: float | None = None,
         heartbeat: float | None = None,
-        signal: AbortSignal | None = None,
+        **options: Unpack[CallOptions],
     ) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]: ...
 
 
@@ -141,34 +144,35 @@ class GatedPipeline:
     def server_info(self) -> ServerInfo | None:
         return self._inner.server_info
 
-    async def negotiate(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> str:
-        return await self._inner.negotiate(timeout=timeout, signal=signal)
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str:
+        return await self._inner.negotiate(**options)
 
-    async def probe(self, *, timeout: float | None = None, signal: AbortSignal | None = None) -> ServerInfo:
-        return await self._inner.probe(timeout=timeout, signal=signal)
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        return await self._inner.probe(**options)
 
-    async def _check(self, method: str, path: Target, timeout: float | None, signal: AbortSignal | None) -> None:
+    async def _check(self, method: str, path: Target, options: Mapping[str, Any]) -> None:
         feature = rest_gate(method, path if isinstance(path, str) else path.path)
         if feature is None:
             return
-        await self._inner.negotiate(timeout=timeout, signal=signal)
+        await self._inner.negotiate(timeout=options.get("timeout"), signal=options.get("signal"))
         if not supports(self._inner, feature):
             info = self._inner.server_info
-            raise unsupported(
-                feature, self._inner.api_version, info.manager_version if info else None, f"{method} {path}"
-            )
+            manager = info.manager_version if info else None
+            raise unsupported(feature, self._inner.api_version, manager, f"{method} {path}")
 
     async def send(self, method: str, path: Target, **kwargs: Any) -> Any:
-        await self._check(method, path, kwargs.get("timeout"), kwargs.get("signal"))
+        await self._check(method, path, kwargs)
         return await self._inner.send(method, path, **kwargs)
 
     @asynccontextmanager
-    async def _gated(self, method: str, path: Target, kwargs: dict[str, Any], opened: Any) -> AsyncIterator[Any]:
-        await self._check(method, path, kwargs.get("timeout"), kwargs.get("signal"))
+    async def _gated(
+        self, method: str, path: Target, kwargs: dict[str, Any], opened: Callable[..., AbstractAsyncContextManager[_T]]
+    ) -> AsyncIterator[_T]:
+        await self._check(method, path, kwargs)
         async with opened(**kwargs) as value:
             yield value
 
-    def stream(self, method: str, path: Target, **kwargs: Any) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
+    def stream(self, method: str, path: Target, **kwargs: Any) -> AbstractAsyncContextManager[StreamResponse]:
         return self._gated(method, path, kwargs, functools.partial(self._inner.stream, method, path))
 
     def websocket(self, path: str, **kwargs: Any) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]:

@@ -15,11 +15,9 @@ from collections.abc import AsyncIterable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-import aiohttp
-
 from ..errors import ResponseError, UsageError
 from ..results import SessionFileList
-from ..transport import reading
+from ..transport import StreamPart
 from ..versions import feature_enabled
 from .pipeline import segment
 from .sessions import SessionResource, session_prefix
@@ -103,12 +101,8 @@ class SessionFiles(SessionResource):
             retry_safe=True,  # reading files changes nothing
             **options,
         ) as resp:
-            with reading(resp):
-                reader = aiohttp.MultipartReader(resp.headers, resp.content)
-                while (part := await reader.next()) is not None:
-                    if not isinstance(part, aiohttp.BodyPartReader):
-                        raise ResponseError("nested multipart in a download", status=resp.status)
-                    unpacked.extend(await _save_tar_part(part, target))
+            async for part in resp.parts():
+                unpacked.extend(await _save_tar_part(part, target))
         return unpacked
 
     async def download_single(self, session: str, file: str, **options: Unpack[CallOptions]) -> bytes:
@@ -186,7 +180,7 @@ def _form_data(contents: list[tuple[str, bytes]], boundary: str) -> bytes:
     return bytes(out)
 
 
-async def _save_tar_part(part: aiohttp.BodyPartReader, target: Path) -> list[Path]:
+async def _save_tar_part(part: StreamPart, target: Path) -> list[Path]:
     """Write one tar part to a file in ``target`` chunk by chunk, unpack it, delete it."""
     await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
     archive = target / f".download-{secrets.token_hex(6)}.tar"

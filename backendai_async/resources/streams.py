@@ -15,7 +15,7 @@ import aiohttp
 from ..abort import AbortSignal
 from ..errors import ResponseError
 from ..streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
-from ..transport import Params, reading
+from ..transport import Params
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
 from .sessions import SessionResource, session_prefix
@@ -171,10 +171,6 @@ def _sse_connect(
                     f"expected text/event-stream, got {resp.content_type}", status=resp.status, request_method="GET"
                 )
 
-            async def read() -> bytes:
-                with reading(resp):
-                    return await resp.content.readany()
-
-            yield read
+            yield resp.readany
 
     return connect

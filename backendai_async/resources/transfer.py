@@ -18,7 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-import aiohttp
 from yarl import URL
 
 from ..abort import AbortController, AbortSignal
@@ -31,7 +30,7 @@ from ..errors import (
     ServerError,
     UsageError,
 )
-from ..transport import reading
+from ..transport import StreamResponse
 from .pipeline import Pipeline
 
 __all__ = [
@@ -55,7 +54,7 @@ Progress = Callable[[str, int, "int | None"], None]
 #: A local file path, bytes, or an async iterable of bytes (its size must then be given).
 UploadSource = str | os.PathLike[str] | bytes | AsyncIterable[bytes]
 #: ``open_at(offset, signal)``: the streaming GET of a file from byte ``offset``.
-OpenAt = Callable[[int, AbortSignal], AbstractAsyncContextManager[aiohttp.ClientResponse]]
+OpenAt = Callable[[int, AbortSignal], AbstractAsyncContextManager[StreamResponse]]
 
 
 def _resumable(exc: BackendAIError) -> bool:
@@ -327,17 +326,16 @@ class Download:
                 async with self._open_at(self.position, self._controller.signal) as resp:
                     opened = True
                     skip = self._check(resp, start)
-                    with reading(resp):
-                        async for piece in resp.content.iter_chunked(PIECE):
-                            if skip:
-                                dropped = min(skip, len(piece))
-                                piece, skip = piece[dropped:], skip - dropped
-                                if not piece:
-                                    continue
-                            self.position += len(piece)
-                            if self._progress is not None:
-                                self._progress(self.path, self.position, self.size)
-                            yield piece
+                    async for piece in resp.iter_chunked(PIECE):
+                        if skip:
+                            dropped = min(skip, len(piece))
+                            piece, skip = piece[dropped:], skip - dropped
+                            if not piece:
+                                continue
+                        self.position += len(piece)
+                        if self._progress is not None:
+                            self._progress(self.path, self.position, self.size)
+                        yield piece
                     if self.size is not None and self.position < self.size:
                         raise ResponseError(f"the download ended at byte {self.position} of {self.size}")
                 return
@@ -349,7 +347,7 @@ class Download:
                 if failures > self._max_retries:
                     raise
 
-    def _check(self, resp: aiohttp.ClientResponse, offset: int) -> int:
+    def _check(self, resp: StreamResponse, offset: int) -> int:
         """Learn the size; the bytes to skip when a server ignored ``Range`` (answered 200)."""
         length = resp.content_length
         if resp.status == 206:

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from yarl import URL
 
 from ..abort import AbortSignal
+from ..transport import StreamResponse
 from .transfer import (
     Download,
     OpenAt,
@@ -105,7 +105,7 @@ class VFolderDownloads(VFolderResource):
         located: _Located | None = None
 
         @contextlib.asynccontextmanager
-        async def open_at(start: int, abort: AbortSignal) -> AsyncIterator[aiohttp.ClientResponse]:
+        async def open_at(start: int, abort: AbortSignal) -> AsyncIterator[StreamResponse]:
             nonlocal located
             if located is None:
                 located = await locate(abort)

@@ -24,7 +24,7 @@ offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timez
 @given(name=names, query=st.lists(st.tuples(st.sampled_from(["a", "path", "files"]), values), max_size=4))
 def test_url_round_trips(name: str, query: list[tuple[str, str]]) -> None:
     client = bai.Client(bai.ClientConfig(AK, SK, "http://127.0.0.1:8091"))
-    url = client._pipeline._url(f"/folders/{name}/files", query)
+    url = client._pipeline._preparer.url(f"/folders/{name}/files", query)
     parsed = URL(f"http://127.0.0.1:8091{url.raw_path_qs}", encoded=True)  # as a server reads the request line
     assert parsed.path == f"/folders/{name}/files"
     assert list(parsed.query.items()) == query

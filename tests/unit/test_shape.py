@@ -88,7 +88,7 @@ def test_resources_never_import_the_client() -> None:
 
 def test_no_class_is_over_300_lines() -> None:
     for path in PACKAGE.rglob("*.py"):
-        if path.name == "transport.py" or "testing" in path.parts:  # split elsewhere (issue 9)
+        if "testing" in path.parts:  # the test kit has its own limits (test_testkit_layers.py)
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef):
@@ -96,17 +96,39 @@ def test_no_class_is_over_300_lines() -> None:
                 assert node.end_lineno - node.lineno < 300, f"{path.name}: {node.name}"
 
 
+def _error_class(annotation: str) -> type | None:
+    """The class an annotation like ``ConfigError`` or ``type[ServerError]`` names, if the SDK has it."""
+    name = annotation.removeprefix("type[").removesuffix("]")
+    value = getattr(bai, name, None)
+    return value if isinstance(value, type) else None
+
+
 def test_every_exception_raised_on_purpose_is_a_backendai_error() -> None:
-    """``raise X(...)`` in the resources, the client and the helpers: X is in the error tree (or a
-    helper that builds one: ``unsupported``, ``graphql_error``). A local file that changes under an
-    upload is an ``OSError``, like the errors of ``open()`` itself."""
-    builders = {"unsupported", "_unsupported", "graphql_error"}
-    paths = [*(PACKAGE / "resources").glob("*.py"), PACKAGE / "client.py", PACKAGE / "utils.py"]
-    for path in paths:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
-                func = node.exc.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                if name in builders or (path.name == "transfer.py" and name == "OSError"):
-                    continue
-                assert issubclass(getattr(bai, name, object), bai.BackendAIError), f"{path.name}:{node.lineno} {name}"
+    """``raise X(...)`` anywhere in the library: X is in the error tree, or a function of the
+    package annotated to return one (``_bad() -> ConfigError``, ``server_error_class() ->
+    type[ServerError]``). A local file that changes under an upload is an ``OSError``, like the
+    errors of ``open()`` itself."""
+    paths = [path for path in PACKAGE.rglob("*.py") if "testing" not in path.parts]
+    trees = {path: ast.parse(path.read_text()) for path in paths}
+    builders = {
+        node.name
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and node.returns is not None
+        and (cls := _error_class(ast.unparse(node.returns))) is not None
+        and issubclass(cls, bai.BackendAIError)
+    }
+    assert {"_bad", "server_error", "read_error", "server_error_class", "graphql_error"} <= builders
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            func = node.exc.func
+            if isinstance(func, ast.Call):  # server_error_class(status)(...)
+                func = func.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in builders or (path.name == "transfer.py" and name == "OSError"):
+                continue
+            cls = _error_class(name)
+            assert cls is not None and issubclass(cls, bai.BackendAIError), f"{path.name}:{node.lineno} {name}"

@@ -1,0 +1,292 @@
+"""THE request pipeline: every call, from ``get_info`` to GraphQL, goes through ``Transport``.
+
+Order: options checked, deadline and abort scope → API version negotiated (lazy, once, locked) →
+route and build the URL → per attempt: date, version, authenticator → one attempt on the HTTP
+layer under the time left → retry only what the policy allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from ..abort import AbortSignal
+from ..auth import Authenticator
+from ..config import ClientConfig
+from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
+from ..versions import choose_api_version
+from .call_options import deadline, read_options, seconds_or_none
+from .http import HTTP, parse_body, read_body
+from .prepare import Preparer
+from .request import Body, Params, ParseMode, Request, Response, ServerInfo, Target, safe_url
+from .retry import retry_delay
+from .scope import Calls, CallScope, unexpected_errors
+from .stream_response import StreamResponse
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..options import CallOptions
+
+__all__ = ["Transport"]
+
+log = logging.getLogger("backendai_async")
+_T = TypeVar("_T")
+
+
+class Transport:
+    """The pipeline: negotiation, preparation and the one attempt loop shared by ``send``,
+    ``stream`` and ``websocket``, on the HTTP layer it holds."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        authenticator: Authenticator,
+        *,
+        closing: AbortSignal,
+        http_session: aiohttp.ClientSession | None = None,
+        user_agent: str,
+    ) -> None:
+        self.config = config
+        self.authenticator = authenticator
+        self._http = HTTP(http_session, config.ssl, authenticator.on_response)
+        self._calls = Calls(closing)
+        self._default_seconds = seconds_or_none(config.timeout, "timeout")
+        self._preparer = Preparer(config.endpoint_url, authenticator, user_agent)
+        self.api_version: str | None = config.api_version
+        self.server_info: ServerInfo | None = None
+        self._version_lock: asyncio.Lock | None = None
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        """The aiohttp session for the endpoint."""
+        return self._http.session
+
+    async def close(self) -> None:
+        """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
+        await self._calls.wait_idle()
+        await self._http.close()
+
+    # ---- version negotiation ---------------------------------------------------------------
+
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str:
+        """The API version to send: pinned, or learnt once from ``GET /``."""
+        signal, seconds = read_options(options, self._default_seconds)
+        if self.api_version is not None:
+            return self.api_version
+        with CallScope(self._calls, signal):
+            return await self._negotiate(deadline(seconds))
+
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        """``GET /``: the server's advertised API version and manager version."""
+        signal, seconds = read_options(options, self._default_seconds)
+        with CallScope(self._calls, signal):
+            return await self._probe(deadline(seconds))
+
+    async def _negotiate(self, limit: float | None) -> str:
+        if self._version_lock is None:
+            self._version_lock = asyncio.Lock()
+        async with self._version_lock:
+            if self.api_version is None:
+                info = self.server_info or await self._probe(limit)
+                try:
+                    self.api_version = choose_api_version(info.api_version)
+                except ValueError as exc:
+                    raise ResponseError(str(exc), status=200, request_method="GET") from exc
+        return self.api_version
+
+    async def _probe(self, limit: float | None) -> ServerInfo:
+        # no version header: old servers answer 400 to a version they do not know, even on GET /
+        with unexpected_errors("GET"):
+            request = await self._prepare("GET", "/", None, None, None, None, None, None, limit, versioned=False)
+            resp = await self._open(request, limit)
+            body = parse_body(resp, await read_body(resp), "auto", request)
+        self.server_info = ServerInfo.from_body(body)
+        return self.server_info
+
+    # ---- calls -----------------------------------------------------------------------------
+
+    async def send(
+        self,
+        method: str,
+        path: Target,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        default_timeout: float | None = None,
+        retry_safe: bool | None = None,
+        parse: ParseMode = "auto",
+        full_response: bool = False,
+        **options: Unpack[CallOptions],
+    ) -> Any:
+        """Send one API call and return the parsed body (a ``Response`` with ``full_response``).
+
+        ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
+        covers negotiation, every attempt and every backoff, each up to the end of the body;
+        ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
+
+        ``path`` is an API path on the endpoint, or an absolute ``yarl.URL`` for a server the
+        endpoint pointed to (a storage proxy): that is sent bare — no negotiation, no version
+        header, no routing, no authenticator, no cookies; a token in its query is the credential
+        and is masked in errors. ``data`` may be an async iterable of bytes, sent as it comes and
+        never retried (it cannot be replayed).
+        """
+        default = self._default_seconds if default_timeout is None else seconds_or_none(default_timeout, "timeout")
+        signal, seconds = read_options(options, default)
+        limit = deadline(seconds)
+        with CallScope(self._calls, signal, method):
+            request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, limit)
+            resp = await self._open(request, limit)
+            body = parse_body(resp, await read_body(resp), parse, request)
+        return Response(resp.status, resp.headers, body) if full_response else body
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: Target,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+        retry_safe: bool | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncIterator[StreamResponse]:
+        """Open a call whose 2xx body the caller reads as it arrives (events, downloads).
+
+        ``timeout`` bounds negotiation and connecting; ``read_timeout`` each wait for data, the
+        response headers included (None: no limit). ``path`` and ``data`` as for ``send``.
+        Errors before the body are raised as for ``send``, and reads of the body raise
+        ``RequestTimeoutError`` or ``ResponseError``. The abort ``signal`` and the client's
+        ``close()`` apply until the block ends, and the connection is released then.
+        """
+        signal, seconds = read_options(options, self._default_seconds)
+        limit = deadline(seconds)
+        if read_timeout is not None:
+            read_timeout = seconds_or_none(read_timeout, "read_timeout")
+        with CallScope(self._calls, signal):
+            with unexpected_errors(method):
+                request = await self._prepare(
+                    method, path, params, json, data, content_type, headers, retry_safe, limit
+                )
+                resp = await self._open(request, limit, read_timeout=read_timeout, streaming=True)
+            try:
+                yield StreamResponse(resp)
+            finally:
+                resp.release()
+
+    @contextlib.asynccontextmanager
+    async def websocket(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        heartbeat: float | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """Open a websocket on ``path``: a signed GET upgrade, re-dated and re-signed per attempt.
+
+        ``timeout`` bounds negotiation and the handshake; a refused handshake raises the
+        ``ServerError`` of its status, connection failures ``RequestError`` (retried like a GET).
+        The abort ``signal`` and the client's ``close()`` apply until the block ends; the
+        websocket is closed then.
+        """
+        signal, seconds = read_options(options, self._default_seconds)
+        limit = deadline(seconds)
+        with CallScope(self._calls, signal):
+            with unexpected_errors("GET"):
+                request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
+
+                ws = await self._attempts(request, limit, partial(self._http.websocket, request, heartbeat=heartbeat))
+            try:
+                yield ws
+            finally:
+                await ws.close()
+
+    # ---- preparing and attempting ----------------------------------------------------------
+
+    async def _prepare(
+        self,
+        method: str,
+        path: Target,
+        params: Params | None,
+        json: Any,
+        data: Body | None,
+        content_type: str | None,
+        headers: Mapping[str, str] | None,
+        retry_safe: bool | None,
+        limit: float | None,
+        versioned: bool = True,
+    ) -> Request:
+        if isinstance(path, URL):
+            if not path.absolute:
+                raise UsageError(f"not an absolute URL: {safe_url(path)}")
+            version = None
+        elif versioned:
+            version = self.api_version or await self._negotiate(limit)
+        else:
+            version = None
+        return self._preparer.request(method, path, version, params, json, data, content_type, headers, retry_safe)
+
+    def _open(
+        self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
+    ) -> Awaitable[aiohttp.ClientResponse]:
+        """A 2xx response with its body unread (see ``HTTP.open`` for what the deadline covers)."""
+        return self._attempts(
+            request, limit, partial(self._http.open, request, read_timeout=read_timeout, streaming=streaming)
+        )
+
+    async def _attempts(
+        self,
+        request: Request,
+        limit: float | None,
+        attempt: Callable[[CIMultiDict[str], float | None], Awaitable[_T]],
+    ) -> _T:
+        """THE attempt loop: each attempt dated and authenticated anew under the time left,
+        retried as the policy allows."""
+        loop = asyncio.get_running_loop()
+        attempts = 0
+        while True:
+            headers = await self._preparer.headers(request)
+            remaining = None if limit is None else limit - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise RequestTimeoutError(
+                    "the call's deadline passed", request_method=request.method, request_url=safe_url(request.url)
+                )
+            try:
+                return await attempt(headers, remaining)
+            except BackendAIError as exc:
+                delay = retry_delay(
+                    exc,
+                    attempts,
+                    max_retries=self.config.max_retries,
+                    retry_safe=request.retry_safe,
+                    replayable=request.replayable,
+                    deadline=limit,
+                    now=loop.time(),
+                    jitter=random.random(),
+                )
+                if delay is None:
+                    raise
+                attempts += 1
+                log.info(
+                    "retrying %s %s in %.2fs after %s (attempt %d of %d)",
+                    request.method, request.url.path, delay, exc.status or type(exc).__name__, attempts + 1,
+                    self.config.max_retries + 1,
+                )  # fmt: skip
+                await asyncio.sleep(delay)

@@ -1,0 +1,113 @@
+"""Preparing a call: routed URL, encoded body, and per attempt the dated, authenticated headers."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+from multidict import CIMultiDict, MultiDict
+from yarl import URL
+
+from ..auth import Authenticator, PreparedRequest
+from ..legacy import body_in_query, check_request_line
+from ..versions import feature_enabled
+from .request import Body, Params, Request, Target, query_pairs
+from .retry import IDEMPOTENT_METHODS
+
+__all__ = ["Preparer"]
+
+_URL_CACHE_LIMIT = 256
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/": kept as they are in a path
+
+
+class Preparer:
+    """Turns a call into a ``Request`` for the endpoint ``base``, and a ``Request`` into the
+    headers of one attempt."""
+
+    def __init__(self, base: URL, authenticator: Authenticator, user_agent: str) -> None:
+        self._authenticator = authenticator
+        self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
+        self._prefix = base.raw_path.rstrip("/")
+        self._host = base.host_port_subcomponent or ""
+        self._urls: dict[str, URL] = {}
+        self._base_headers = {"User-Agent": user_agent, "Host": self._host}
+
+    def request(
+        self,
+        method: str,
+        path: Target,
+        version: str | None,
+        params: Params | None,
+        json: Any,
+        data: Body | None,
+        content_type: str | None,
+        headers: Mapping[str, str] | None,
+        retry_safe: bool | None,
+    ) -> Request:
+        """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare."""
+        if json is not None:
+            data = jsonlib.dumps(json).encode()
+            content_type = "application/json"
+        bare = isinstance(path, URL)
+        legacy = version is not None and not bare and feature_enabled("params-in-query", version, None)
+        if legacy and json is not None:  # API v1-v3: 19.09's handlers read the query string (legacy.py)
+            given = query_pairs(params) if params else MultiDict[str | int | float]()
+            params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
+        if isinstance(path, URL):
+            url = path.extend_query(query_pairs(params)) if params else path
+        else:
+            url = self.url(path, params)
+        if legacy:
+            check_request_line(method, url.raw_path_qs)
+        replayable = data is None or isinstance(data, bytes)
+        safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
+        return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)
+
+    def url(self, path: str, params: Params | None) -> URL:
+        """The endpoint's URL for an API path (routed by the authenticator, percent-encoded)."""
+        url = self._urls.get(path)
+        if url is None:
+            routed = quote(self._prefix + self._authenticator.route(path), safe=_PATH_SAFE)
+            url = self._base_url.with_path(routed, encoded=True)
+            if len(self._urls) >= _URL_CACHE_LIMIT:
+                self._urls.clear()
+            self._urls[path] = url
+        if params:
+            url = url.with_query(query_pairs(params))
+        return url
+
+    async def headers(self, request: Request) -> CIMultiDict[str]:
+        """The headers of one attempt: dated, versioned and authenticated (none of it when bare)."""
+        headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
+        if request.bare:
+            del headers["Host"]  # aiohttp sets the other server's own
+            if request.body is not None:
+                headers["Content-Type"] = request.content_type
+            if request.extra_headers:
+                headers.update(request.extra_headers)
+            return headers
+        if request.extra_headers:
+            headers.update(request.extra_headers)
+        date = datetime.now(timezone.utc).isoformat()
+        headers["Date"] = date
+        headers["Content-Type"] = request.content_type
+        if request.version is not None:
+            headers["X-BackendAI-Version"] = request.version
+        body = request.body
+        await self._authenticator.authenticate(
+            PreparedRequest(
+                request.method,
+                request.url.raw_path_qs,
+                self._host,
+                headers,
+                body if isinstance(body, bytes) else None,
+                request.content_type,
+                request.version,
+                date,
+                date[:4] + date[5:7] + date[8:10],
+            )
+        )
+        return headers

@@ -1,0 +1,112 @@
+"""A call as the pipeline sends it, and the small value types around it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any, Literal
+
+from multidict import MultiDict
+from yarl import URL
+
+from ..errors import ResponseError
+from ..problems import snippet
+
+__all__ = ["Body", "Params", "ParseMode", "Request", "Response", "ServerInfo", "Target", "query_pairs", "safe_url"]
+
+Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
+ParseMode = Literal["auto", "json", "text", "bytes"]
+#: A request body: bytes (replayable), or an async iterable streamed once (never retried).
+Body = bytes | AsyncIterable[bytes]
+#: An API path on the endpoint, or an absolute ``URL`` elsewhere (see ``Transport.send``).
+Target = str | URL
+
+
+class Response:
+    """A 2xx answer: status, headers and the parsed body."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class ServerInfo:
+    """What ``GET /`` told: the advertised API version and the manager version (None if absent)."""
+
+    __slots__ = ("api_version", "manager_version")
+
+    def __init__(self, api_version: str, manager_version: str | None) -> None:
+        self.api_version = api_version
+        self.manager_version = manager_version
+
+    @classmethod
+    def from_body(cls, body: Any) -> ServerInfo:
+        """The parsed answer of ``GET /``; ``ResponseError`` if it holds no version."""
+        version = body.get("version") if isinstance(body, dict) else None
+        manager = body.get("manager") if isinstance(body, dict) else None
+        if not isinstance(version, str) or not (manager is None or isinstance(manager, str)):
+            raise ResponseError(f"GET / did not return a version: {snippet(str(body).encode())!r}", status=200)
+        return cls(version, manager)
+
+
+class Request:
+    """A call as the pipeline sends it, the same for every attempt.
+
+    ``bare``: an absolute URL off the endpoint, sent without credentials of any kind;
+    ``replayable``: the body can be sent again (bytes or nothing).
+    """
+
+    __slots__ = (
+        "bare",
+        "body",
+        "content_type",
+        "extra_headers",
+        "method",
+        "replayable",
+        "retry_safe",
+        "url",
+        "version",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        version: str | None,
+        body: Body | None,
+        content_type: str,
+        extra_headers: Mapping[str, str] | None,
+        retry_safe: bool,
+        bare: bool,
+        replayable: bool,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.version = version
+        self.body = body
+        self.content_type = content_type
+        self.extra_headers = extra_headers
+        self.retry_safe = retry_safe
+        self.bare = bare
+        self.replayable = replayable
+
+
+def query_pairs(params: Params) -> MultiDict[str | int | float]:
+    """Query parameters as yarl takes them, booleans spelt ``true``/``false``."""
+    pairs = params.items() if isinstance(params, Mapping) else params
+    return MultiDict((k, _query_value(v)) for k, v in pairs)
+
+
+def _query_value(value: str | int | float) -> str | int | float:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def safe_url(url: URL) -> str:
+    """The URL for errors and logs, with any ``token`` query value masked."""
+    if "token" in url.query:
+        url = url.update_query({"token": "***"})
+    return str(url)

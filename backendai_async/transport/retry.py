@@ -1,0 +1,58 @@
+"""The retry policy as pure functions: whether to try again, and after how long."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from ..errors import BackendAIError, RequestError
+
+__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "backoff", "retry_delay"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is raised at once with `retry_after` set
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+
+
+def backoff(attempt: int, jitter: float) -> float:
+    """Seconds before retry number ``attempt + 1``: exponential, capped, scaled by ``jitter``
+    (in [0, 1)) into the upper half of the step."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt) * (0.5 + jitter / 2)
+
+
+def retry_delay(
+    exc: BackendAIError,
+    attempt: int,
+    *,
+    max_retries: int,
+    retry_safe: bool,
+    replayable: bool,
+    deadline: float | None,
+    now: float,
+    jitter: float,
+) -> float | None:
+    """Seconds to wait before trying again after ``exc`` on ``attempt`` (0-based), or None to
+    raise ``exc`` now.
+
+    Retried: a connection that could not be made (nothing was sent) when the body can be sent
+    again, and, for calls safe to repeat, any failure to send and the statuses 429, 502, 503 and
+    504. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER``; no wait may reach the deadline.
+    """
+    if attempt >= max_retries:
+        return None
+    if isinstance(exc, RequestError):
+        unsent = replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError)
+        if not (retry_safe or unsent):
+            return None
+    elif not (retry_safe and exc.status in RETRY_STATUSES):
+        return None
+    if exc.retry_after is not None:
+        if exc.retry_after > MAX_RETRY_AFTER:
+            return None
+        delay = exc.retry_after
+    else:
+        delay = backoff(attempt, jitter)
+    if deadline is not None and now + delay >= deadline:
+        return None
+    return delay
