@@ -17,7 +17,7 @@ from .resources.account import Account
 from .resources.base import Resource
 from .resources.compute_session import ComputeSession
 from .resources.maintenance import Resources
-from .resources.pipeline import supports
+from .resources.pipeline import GatedPipeline, supports
 from .resources.query import GraphQL
 from .results import ServerVersion
 from .transport import Params, Transport
@@ -104,6 +104,7 @@ class BaseClient:
             http_session=http_session,
             user_agent=user_agent,
         )
+        self._gated = GatedPipeline(self._pipeline)  # what resources use: refuses routes the server lacks
         self._closed = False
         self._parts: dict[type[Resource], Resource] = {}
 
@@ -143,7 +144,7 @@ class BaseClient:
     def _part(self, cls: type[_Part]) -> _Part:
         part = self._parts.get(cls)
         if part is None:
-            part = self._parts[cls] = cls(self._pipeline)
+            part = self._parts[cls] = cls(self._gated)
         return part  # type: ignore[return-value]  # keyed by its own class
 
     # ---- versions --------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from .errors import UnsupportedFeatureError, UsageError
 
 __all__ = [
     "FEATURES",
+    "GRAPHQL_GATES",
     "KNOWN_API_VERSIONS",
     "LATEST_API_VERSION",
+    "REST_GATES",
     "ApiVersion",
     "Gate",
     "choose_api_version",
@@ -127,6 +129,8 @@ class Gate(NamedTuple):
 FEATURES: dict[str, Gate] = {
     # wire-format gates used by the SDK itself
     "body-signing": Gate(api_below="v4.20181215"),  # the signature covers the body
+    # ... so 19.09's handlers read their parameters from the query string (legacy.py)
+    "params-in-query": Gate(api_below="v4.20181215"),
     "image-key": Gate(api="v4.20190315"),  # `image` instead of `lang`
     "owner-access-key": Gate(api="v4.20190315"),
     "session-create-options": Gate(api="v4.20190615"),  # enqueueOnly, maxWaitSeconds, reuseIfExists
@@ -193,6 +197,96 @@ FEATURES: dict[str, Gate] = {
     "endpoint-runtime-variant": Gate(manager="24.03.5"),
     "per-kernel-logs": Gate(manager="24.03.7"),
     "extend-login-session": Gate(manager="24.09"),
+    # GraphQL schema differences (GRAPHQL_GATES below says which schema element each one gates)
+    "gql-session-v5": Gate(api="v5.20191215"),  # ComputeSession.containers, compute_session(id: UUID!)
+    "gql-uuid-ids": Gate(api="v5.20191215"),  # group(id: UUID!) instead of group(id: String!)
+    "rescan-task-id": Gate(api="v5.20191215"),  # rescan_images answers a background task id
+    "scaling-group-create-input": Gate(api="v6.20200815"),  # CreateScalingGroupInput, not ScalingGroupInput
+    "agent-summary": Gate(api="v6.20220615"),  # agent_summary_list for non-admins
+    "user-project-resource-policies": Gate(api="v7.20230615"),
+    # REST routes some generations lack (REST_GATES below). Where the release that added a route is not
+    # known, the gate opens with the first API version after the newest measured manager without it.
+    "rest-after-19.09": Gate(api="v5.20191215"),  # 19.09 lacks them, 22.09 has them
+    "rest-after-22.09": Gate(api="v6.20230315"),  # 22.09 lacks them, 26.9 has them
+    "manager-token-download": Gate(api_below="v6.20200815"),  # replaced by storage-proxy downloads
+    # what a generation requires that older ones defaulted (measured on 26.9.6)
+    "check-presets-group-required": Gate(manager="26.0"),  # POST /resource/check-presets needs `group`
+}
+
+#: GraphQL schema coordinates that only some server generations have, and the feature of ``FEATURES``
+#: that gates each: ``Query.root`` / ``Mutation.root`` (a root field), ``Query.root(arg:)`` (an
+#: argument), ``Type.field`` (a field of an object type), ``Type`` (an input type). Resources refuse a
+#: root or argument the server lacks before sending, and leave a gated field out of a selection. A unit
+#: test checks every entry against the schemas measured on real managers (the gate must be open on
+#: exactly the measured generations whose schema has the element).
+GRAPHQL_GATES: dict[str, str] = {
+    "Query.agent_summary_list": "agent-summary",
+    "Query.storage_volume": "storage-proxy",
+    "Query.storage_volume_list": "storage-proxy",
+    "Query.user_resource_policy": "user-project-resource-policies",
+    "Query.user_resource_policies": "user-project-resource-policies",
+    "Query.project_resource_policy": "user-project-resource-policies",
+    "Query.project_resource_policies": "user-project-resource-policies",
+    "Mutation.create_user_resource_policy": "user-project-resource-policies",
+    "Mutation.modify_user_resource_policy": "user-project-resource-policies",
+    "Mutation.delete_user_resource_policy": "user-project-resource-policies",
+    "Mutation.create_project_resource_policy": "user-project-resource-policies",
+    "Mutation.modify_project_resource_policy": "user-project-resource-policies",
+    "Mutation.delete_project_resource_policy": "user-project-resource-policies",
+    "Mutation.modify_agent": "schedulable",
+    "Query.compute_session(id:)": "gql-session-v5",
+    "ComputeSession.containers": "gql-session-v5",
+    "RescanImages.task_id": "rescan-task-id",
+    "CreateScalingGroupInput": "scaling-group-create-input",
+    "Query.images(is_operation:)": "system-images",
+    "Query.groups(type:)": "model-store",
+    "ScalingGroup.wsproxy_addr": "wsproxy-addr",
+    "ScalingGroup.is_public": "is-public",
+    "User.main_access_key": "main-access-key",
+    "KeyPairResourcePolicy.max_session_lifetime": "session-lifetime",
+}
+
+#: ``"METHOD /path"`` of REST routes only some generations have (``*`` is one path segment; a session
+#: route is written with ``/session``, which also stands for API v4's ``/kernel``), and the feature of
+#: ``FEATURES`` that gates each. Calls to them are refused before sending on servers without them. A
+#: unit test checks the table against the routes of the measured managers (``tests/unit/data/rest_routes``).
+REST_GATES: dict[str, str] = {
+    "POST /auth/ssh-keypair": "rest-after-19.09",
+    "POST /auth/update-full-name": "rest-after-19.09",
+    "GET /events/background-task": "rest-after-19.09",
+    "GET /acl": "rest-after-19.09",
+    "GET /template/session": "rest-after-19.09",
+    "GET /user-config/bootstrap-script": "bootstrap-script",
+    "POST /user-config/bootstrap-script": "bootstrap-script",
+    "POST /session/_/create-from-template": "rest-after-19.09",
+    "POST /session/*/commit": "image-commit",
+    "GET /session/*/commit": "image-commit",
+    "POST /session/*/imagify": "user-committed-image",
+    "GET /session/*/direct-access-info": "rest-after-19.09",
+    "POST /session/*/rename": "rest-after-19.09",
+    "POST /session/*/start-service": "rest-after-19.09",
+    "POST /session/*/shutdown-service": "rest-after-19.09",
+    "GET /session/*/dependency-graph": "rest-after-22.09",
+    "POST /folders/*/clone": "rest-after-19.09",
+    "POST /folders/*/leave": "rest-after-19.09",
+    "POST /folders/*/share": "rest-after-19.09",
+    "DELETE /folders/*/unshare": "rest-after-19.09",
+    "POST /folders/*/update-options": "rest-after-19.09",
+    "GET /folders/_/quota": "rest-after-19.09",
+    "POST /folders/_/quota": "rest-after-19.09",
+    "POST /folders/purge": "vfolder-trash-bin",
+    "POST /folders/restore-from-trash-bin": "vfolder-trash-bin",
+    "POST /folders/delete-from-trash-bin": "vfolder-trash-bin",
+    "GET /folders/_/download_with_token": "manager-token-download",
+    "GET /services": "model-serving",
+    "POST /services": "model-serving",
+    "GET /services/*": "model-serving",
+    "DELETE /services/*": "model-serving",
+    "POST /services/*/scale": "model-serving",
+    "POST /services/*/sync": "model-serving",
+    "POST /services/*/token": "model-serving",
+    "PUT /services/*/routings/*": "model-serving",
+    "DELETE /services/*/routings/*": "model-serving",
 }
 
 
@@ -236,7 +330,9 @@ def unsupported(
     gate = FEATURES[feature]
     what = what or feature
     required = " and ".join(
-        f"{kind} {version}" for kind, version in (("API", gate.api), ("manager", gate.manager)) if version
+        f"{kind} {version}"
+        for kind, version in (("API", gate.api), ("manager", gate.manager), ("API below", gate.api_below))
+        if version
     )
     server = f"API {api_version}" + (f", manager {manager_version}" if manager_version and gate.manager else "")
     if gate.manager and manager_version is None:

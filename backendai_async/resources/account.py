@@ -55,8 +55,8 @@ class Account(Login):
         ssh_private_key: str,
         **options: Unpack[CallOptions],
     ) -> Any:
-        """Install a caller-made SSH keypair."""
-        body = {"ssh_public_key": ssh_public_key, "ssh_private_key": ssh_private_key}
+        """Install a caller-made SSH keypair (the manager reads ``pubkey`` and ``privkey``)."""
+        body = {"pubkey": ssh_public_key, "privkey": ssh_private_key}
         return await self._pipeline.send("POST", "/auth/ssh-keypair", json=body, **options)
 
     async def is_manager_supporting_totp(self, **options: Unpack[CallOptions]) -> bool:

@@ -62,6 +62,8 @@ class StorageVolumeInfo(TypedDict, total=False):
 class Agent(Resource):
     """``client.agent``: compute agents (superadmin queries)."""
 
+    gql_type = "Agent"
+
     @paginated
     async def list(
         self,
@@ -91,7 +93,9 @@ class Agent(Resource):
 
 
 class AgentSummary(Resource):
-    """``client.agent_summary``: the agent summary a non-admin may see (managers 23.09+)."""
+    """``client.agent_summary``: the agent summary a non-admin may see (API v6.20220615+, managers 22.09+)."""
+
+    gql_type = "AgentSummary"
 
     @paginated
     async def list(
@@ -110,7 +114,9 @@ class AgentSummary(Resource):
 
 
 class StorageProxy(Resource):
-    """``client.storage_proxy``: storage volumes and vfolder permissions."""
+    """``client.storage_proxy``: storage volumes (API v6.20200815+) and vfolder permissions."""
+
+    gql_type = "StorageVolume"
 
     @paginated
     async def list(
@@ -149,8 +155,10 @@ class StorageProxy(Resource):
     ) -> dict[str, Any]:
         """``allowed_vfolder_hosts`` of the domain, the project and the keypair resource policy, in one query:
         ``{"domain": {...}, "group": {...}, "keypair_resource_policy": {...}}``."""
+        await self._pipeline.negotiate(**options)
+        id_type = "UUID!" if self._has("gql-uuid-ids") else "String!"  # 19.09: group(id: String!)
         text = (
-            "query($domain_name: String, $group_id: UUID!, $policy_name: String) { "
+            f"query($domain_name: String, $group_id: {id_type}, $policy_name: String) {{ "
             "domain(name: $domain_name) { allowed_vfolder_hosts } "
             "group(id: $group_id) { allowed_vfolder_hosts } "
             "keypair_resource_policy(name: $policy_name) { allowed_vfolder_hosts } }"

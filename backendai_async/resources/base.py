@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from ..errors import GraphQLError, ResponseError, UnsupportedFeatureError
 from ..transport import Params
-from ..versions import unsupported
+from ..versions import GRAPHQL_GATES, unsupported
 from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
 
@@ -61,8 +61,9 @@ class Resource:
     """A JavaScript sub-object (``client.keypair``, ``client.user``, …) or a part of one: it only
     describes requests, sent through the ``pipeline`` it is built with."""
 
-    #: field -> feature (``versions.FEATURES``) without which the server does not know the field
-    field_gates: ClassVar[Mapping[str, str]] = {}
+    #: the GraphQL type ``_select`` selects from: its fields gated in ``versions.GRAPHQL_GATES`` are left
+    #: out on servers without them
+    gql_type: ClassVar[str | None] = None
 
     def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
@@ -84,10 +85,27 @@ class Resource:
         return unsupported(feature, self._pipeline.api_version, info.manager_version if info else None, what)
 
     async def _select(self, fields: Iterable[str], **options: Unpack[CallOptions]) -> str:
-        """The selection for ``fields``, without those the negotiated server does not know."""
+        """The selection for ``fields`` of ``gql_type``, without those the negotiated server lacks."""
         await self._pipeline.negotiate(**options)
-        gates = self.field_gates
-        return selection(f for f in fields if f not in gates or supports(self._pipeline, gates[f]))
+        return selection(f for f in fields if self._has_element(f"{self.gql_type}.{f.split('{')[0].strip()}"))
+
+    def _has_element(self, coordinate: str) -> bool:
+        """Whether the negotiated server's schema has ``coordinate`` (see ``versions.GRAPHQL_GATES``)."""
+        feature = GRAPHQL_GATES.get(coordinate)
+        return feature is None or supports(self._pipeline, feature)
+
+    async def _require(self, coordinate: str, **options: Unpack[CallOptions]) -> None:
+        """Refuse, before sending, a GraphQL element the server lacks: ``UnsupportedFeatureError``."""
+        await self._pipeline.negotiate(**options)
+        if not self._has_element(coordinate):
+            raise self._unsupported(GRAPHQL_GATES[coordinate], coordinate)
+
+    async def _require_root(self, kind: str, root: str, args: Args, **options: Unpack[CallOptions]) -> None:
+        """Refuse a root field, or an argument given to it, that the server lacks."""
+        await self._require(f"{kind}.{root}", **options)
+        for name, (_, value) in args.items():
+            if value is not None:
+                await self._require(f"{kind}.{root}({name}:)", **options)
 
     async def _get(
         self,
@@ -97,6 +115,7 @@ class Resource:
         **options: Unpack[CallOptions],
     ) -> Any:
         """Run the query ``root(args) { body }`` and return ``data[root]``."""
+        await self._require_root("Query", root, args, **options)
         text, variables = document(root, args, body)
         return _field(await run_query(self._pipeline, text, variables, **options), root)
 
@@ -109,6 +128,7 @@ class Resource:
     ) -> MutationResult:
         """Run the mutation; an answer with ``ok: false`` raises ``GraphQLError`` with its ``msg``
         (``GraphQLPermissionError`` for "no permission to execute …")."""
+        await self._require_root("Mutation", root, args, **options)
         text, variables = document(root, args, body, mutation=True)
         data = await run_query(self._pipeline, text, variables, **options)
         result = _field(data, root)
@@ -126,6 +146,7 @@ class Resource:
         **options: Unpack[CallOptions],
     ) -> AsyncIterator[Any]:
         """Every item of ``root``: page after page when ``page_size`` is given, else the one list."""
+        await self._require_root("Query", root, args, **options)
         if page_size is None:
             for item in await self._get(root, args, body, **options) or ():
                 yield item

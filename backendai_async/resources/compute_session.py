@@ -7,6 +7,7 @@ no silent cap) is here.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ ALL_STATUSES = "RUNNING,RESTARTING,TERMINATING,PENDING,SCHEDULED,PREPARING,PULLI
 class SessionListing(SessionResource):
     """Sessions through GraphQL: one page, the count, every page, one session by id. ``status`` may
     be a comma-joined list of statuses."""
+
+    gql_type = "ComputeSession"
 
     async def list(
         self,
@@ -102,9 +105,9 @@ class SessionListing(SessionResource):
         session_uuid: str,
         **options: Unpack[CallOptions],
     ) -> dict[str, Any]:
-        """``{"compute_session": {...}}`` of one session by its UUID."""
-        version = await self._pipeline.negotiate(**options)
-        document = f"query($id: UUID!) {{ compute_session(id: $id) {{ {' '.join(_fields(fields, version))} }} }}"
+        """``{"compute_session": {...}}`` of one session by its UUID (API v5+: 19.09 has no lookup by UUID)."""
+        await self._require("Query.compute_session(id:)", **options)
+        document = f"query($id: UUID!) {{ compute_session(id: $id) {{ {' '.join(self._fields(fields))} }} }}"
         result: dict[str, Any] = await run_query(self._pipeline, document, {"id": session_uuid}, **options)
         return result
 
@@ -117,7 +120,7 @@ class SessionListing(SessionResource):
         **options: Unpack[CallOptions],
     ) -> tuple[str, dict[str, Any]]:
         """The list query with only the filters given (old servers lack some arguments)."""
-        version = await self._pipeline.negotiate(**options)
+        await self._pipeline.negotiate(**options)
         declared = ["$limit: Int!", "$offset: Int!"]
         arguments = ["limit: $limit", "offset: $offset"]
         variables: dict[str, Any] = {}
@@ -130,19 +133,27 @@ class SessionListing(SessionResource):
             declared.append("$status: String")
             arguments.append("status: $status")
             variables["status"] = status
-        items = f"items {{ {' '.join(_fields(fields, version))} }} " if fields else ""
+        items = f"items {{ {' '.join(self._fields(fields))} }} " if fields else ""
         document = (
             f"query({', '.join(declared)}) {{ compute_session_list({', '.join(arguments)}) {{ {items}total_count }} }}"
         )
         return document, variables
 
-
-def _fields(fields: Sequence[str], api_version: str) -> list[str]:
-    """API v4 and older call the session's name ``sess_id`` (``name`` later; ``session_name`` in
-    the JS client's field lists)."""
-    if ApiVersion.parse(api_version).major < 5:
-        return ["sess_id" if field in ("name", "session_name") else field for field in fields]
-    return list(fields)
+    def _fields(self, fields: Sequence[str]) -> tuple[str, ...]:
+        """``fields`` for the negotiated server: API v4 and older call the session's name ``sess_id``
+        (``name`` later); the JS client's ``session_name`` is asked under its own key (an alias);
+        fields the server lacks (``containers`` before API v5) are left out."""
+        api_version = self._pipeline.api_version or ""
+        name = "sess_id" if ApiVersion.parse(api_version).major < 5 else "name"
+        chosen: builtins.list[str] = []
+        for field in fields:
+            if field == "name":
+                chosen.append(name)
+            elif field == "session_name":
+                chosen.append(f"session_name: {name}")
+            elif self._has_element(f"ComputeSession.{field.split('{')[0].strip()}"):
+                chosen.append(field)
+        return tuple(chosen)
 
 
 class ComputeSession(SessionLifecycle, SessionExecution, SessionFiles, SessionStreams, SessionListing):

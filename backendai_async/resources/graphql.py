@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadRequestError, GraphQLError, GraphQLPermissionError, UsageError
+from ..legacy import inline_variables
 from .pipeline import Pipeline, supports
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ async def run_query(
     """``client.query()`` for resources that hold only the pipeline."""
     await pipeline.negotiate(**options)
     modern = supports(pipeline, "gql-endpoint")
+    if supports(pipeline, "params-in-query"):  # API v1-v3: the document travels in the query string
+        q, variables = inline_variables(q, variables), None
     body: dict[str, Any] = {"query": q, "variables": dict(variables) if variables is not None else None}
     try:
         answer = await pipeline.send(

@@ -48,6 +48,8 @@ def _etcd_image_key(registry: str, image: str, tag: str) -> str:
 class ContainerImage(Resource):
     """``client.image``: the images the manager knows and their etcd settings."""
 
+    gql_type = "Image"
+
     @paginated
     async def list(
         self,

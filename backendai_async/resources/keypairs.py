@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
@@ -79,6 +79,8 @@ class ResourcePolicyInfo(TypedDict, total=False):
 class Keypair(Resource):
     """``client.keypair``: information, listing and administration of access keys."""
 
+    gql_type = "KeyPair"
+
     async def info(
         self,
         access_key: str | None = None,
@@ -151,6 +153,7 @@ class _PolicyResource(Resource):
     """Resource policies of one kind: ``<kind>_resource_policies``, ``create_<kind>_resource_policy``, …"""
 
     kind = "keypair"
+    gql_type = "KeyPairResourcePolicy"
     input_prefix = "KeyPair"
     default_fields: Sequence[str] = RESOURCE_POLICY_FIELDS
 
@@ -194,7 +197,6 @@ class _PolicyResource(Resource):
 class ResourcePolicy(_PolicyResource):
     """``client.resource_policy``: keypair resource policies (``max_session_lifetime`` from 22.03)."""
 
-    field_gates: ClassVar[Mapping[str, str]] = {"max_session_lifetime": "session-lifetime"}
     default_fields = (*RESOURCE_POLICY_FIELDS, "max_session_lifetime")
 
 
@@ -202,6 +204,7 @@ class UserResourcePolicy(_PolicyResource):
     """``client.user_resource_policy`` (managers 23.09+)."""
 
     kind = "user"
+    gql_type = "UserResourcePolicy"
     input_prefix = "User"
     default_fields = ("id", "name", "created_at", "max_vfolder_count", "max_quota_scope_size")
 
@@ -210,5 +213,6 @@ class ProjectResourcePolicy(_PolicyResource):
     """``client.project_resource_policy`` (managers 23.09+)."""
 
     kind = "project"
+    gql_type = "ProjectResourcePolicy"
     input_prefix = "Project"
     default_fields = ("id", "name", "created_at", "max_vfolder_count", "max_quota_scope_size")

@@ -69,7 +69,9 @@ class Maintenance(Resource):
         args = {"registry": ("String", registry or None)}
         if options.get("timeout") is None:
             options["timeout"] = RESCAN_TIMEOUT
-        return await self._mutate("rescan_images", args, "ok msg task_id", **options)
+        await self._pipeline.negotiate(**options)
+        body = "ok msg task_id" if self._has_element("RescanImages.task_id") else "ok msg"  # 19.09: no task
+        return await self._mutate("rescan_images", args, body, **options)
 
     async def recalculate_usage(self, **options: Unpack[CallOptions]) -> Any:
         """``POST /resource/recalculate-usage`` (superadmin; default deadline 60 s)."""

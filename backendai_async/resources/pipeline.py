@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Protocol
+import functools
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -12,23 +14,32 @@ from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import NegotiationRequiredError, UsageError
 from ..transport import Body, Params, ParseMode, ServerInfo, StreamResponse, Target
-from ..versions import feature_enabled
+from ..versions import REST_GATES, feature_enabled, unsupported
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
 
-__all__ = ["Pipeline", "segment", "supports"]
+__all__ = ["GatedPipeline", "Pipeline", "rest_gate", "segment", "supports"]
+
+_T = TypeVar("_T")
 
 
 class Pipeline(Protocol):
     """What ``transport.Transport`` offers to resources."""
 
-    config: ClientConfig
-    authenticator: Authenticator
-    api_version: str | None
-    server_info: ServerInfo | None
+    @property
+    def config(self) -> ClientConfig: ...
+
+    @property
+    def authenticator(self) -> Authenticator: ...
+
+    @property
+    def api_version(self) -> str | None: ...
+
+    @property
+    def server_info(self) -> ServerInfo | None: ...
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
@@ -89,3 +100,80 @@ def supports(pipeline: Pipeline, feature: str) -> bool:
         raise NegotiationRequiredError("the API version is not known yet: negotiate first")
     manager = pipeline.server_info.manager_version if pipeline.server_info else None
     return feature_enabled(feature, pipeline.api_version, manager)
+
+
+@functools.cache
+def _rest_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    compiled = []
+    for route, feature in REST_GATES.items():
+        method, path = route.split(" ", 1)
+        regex = "/".join("[^/]+" if part == "*" else re.escape(part) for part in path.split("/"))
+        compiled.append((method, re.compile(regex + "/?"), feature))
+    return tuple(compiled)
+
+
+def rest_gate(method: str, path: str) -> str | None:
+    """The feature (``versions.REST_GATES``) the route ``method path`` needs, or None."""
+    path = "/session/" + path[len("/kernel/") :] if path.startswith("/kernel/") else path
+    for gated_method, pattern, feature in _rest_patterns():
+        if gated_method == method and pattern.fullmatch(path):
+            return feature
+    return None
+
+
+class GatedPipeline:
+    """The pipeline as resources see it: a REST route the negotiated server lacks (``versions.REST_GATES``)
+    raises ``UnsupportedFeatureError`` before anything is sent; everything else goes to ``inner``."""
+
+    def __init__(self, inner: Pipeline) -> None:
+        self._inner = inner
+
+    @property
+    def config(self) -> ClientConfig:
+        return self._inner.config
+
+    @property
+    def authenticator(self) -> Authenticator:
+        return self._inner.authenticator
+
+    @property
+    def api_version(self) -> str | None:
+        return self._inner.api_version
+
+    @property
+    def server_info(self) -> ServerInfo | None:
+        return self._inner.server_info
+
+    async def negotiate(self, **options: Unpack[CallOptions]) -> str:
+        return await self._inner.negotiate(**options)
+
+    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
+        return await self._inner.probe(**options)
+
+    async def _check(self, method: str, path: Target, options: Mapping[str, Any]) -> None:
+        feature = rest_gate(method, path if isinstance(path, str) else path.path)
+        if feature is None:
+            return
+        await self._inner.negotiate(timeout=options.get("timeout"), signal=options.get("signal"))
+        if not supports(self._inner, feature):
+            info = self._inner.server_info
+            manager = info.manager_version if info else None
+            raise unsupported(feature, self._inner.api_version, manager, f"{method} {path}")
+
+    async def send(self, method: str, path: Target, **kwargs: Any) -> Any:
+        await self._check(method, path, kwargs)
+        return await self._inner.send(method, path, **kwargs)
+
+    @asynccontextmanager
+    async def _gated(
+        self, method: str, path: Target, kwargs: dict[str, Any], opened: Callable[..., AbstractAsyncContextManager[_T]]
+    ) -> AsyncIterator[_T]:
+        await self._check(method, path, kwargs)
+        async with opened(**kwargs) as value:
+            yield value
+
+    def stream(self, method: str, path: Target, **kwargs: Any) -> AbstractAsyncContextManager[StreamResponse]:
+        return self._gated(method, path, kwargs, functools.partial(self._inner.stream, method, path))
+
+    def websocket(self, path: str, **kwargs: Any) -> AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]:
+        return self._gated("GET", path, kwargs, functools.partial(self._inner.websocket, path))

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from ..options import CallOptions
 
-__all__ = ["ResourcePreset", "ResourcePresetInfo"]
+__all__ = ["DEFAULT_PROJECT", "ResourcePreset", "ResourcePresetInfo"]
+
+DEFAULT_PROJECT = "default"  # the project managers before 26.x assume
 
 
 class ResourcePresetInfo(TypedDict, total=False):
@@ -44,11 +46,32 @@ class ResourcePreset(Resource):
         **options: Unpack[CallOptions],
     ) -> CheckPresetsResult:
         """``POST /resource/check-presets`` (``params`` e.g. ``{"scaling_group", "group"}``): limits,
-        usage, and each preset with ``allocatable``."""
-        result: CheckPresetsResult = await self._send(
-            "POST", "/resource/check-presets", json=dict(params or {}), **options
-        )
+        usage, and each preset with ``allocatable``.
+
+        Managers 26.x require ``group`` (a project name) where older ones defaulted to ``"default"``:
+        without one, the current project is sent, as the JS client and the WebUI do (see
+        ``current_project``). A pinned API version, which leaves the manager unknown, counts as 26.x.
+        """
+        body = dict(params or {})
+        if "group" not in body and await self._group_required(**options):
+            body["group"] = await self.current_project(**options)
+        result: CheckPresetsResult = await self._send("POST", "/resource/check-presets", json=body, **options)
         return result
+
+    async def current_project(self, **options: Unpack[CallOptions]) -> str:
+        """The caller's current project, by name: ``"default"`` when the caller's user belongs to it
+        (what managers before 26.x assume), else the first project the user belongs to. Read with the
+        GraphQL ``user { groups }`` of the caller; ``"default"`` if the keypair has no user."""
+        user = await self._get("user", {}, "groups { id name }", **options)
+        names = [str(g["name"]) for g in (user or {}).get("groups") or () if isinstance(g, dict) and g.get("name")]
+        if not names or DEFAULT_PROJECT in names:
+            return DEFAULT_PROJECT
+        return names[0]
+
+    async def _group_required(self, **options: Unpack[CallOptions]) -> bool:
+        await self._pipeline.negotiate(**options)
+        info = self._pipeline.server_info
+        return info is None or info.manager_version is None or self._has("check-presets-group-required")
 
     async def add(self, name: str, props: Mapping[str, Any], **options: Unpack[CallOptions]) -> MutationResult:
         """Create the preset ``name`` (``props``: ``resource_slots`` as a JSON string, ``shared_memory``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
 from ..results import ScalingGroupList
@@ -47,7 +47,7 @@ class ScalingGroupInfo(TypedDict, total=False):
 class ScalingGroup(Resource):
     """``client.scaling_group``."""
 
-    field_gates: ClassVar[Mapping[str, str]] = _INPUT_GATES
+    gql_type = "ScalingGroup"
 
     @paginated
     async def list_available(
@@ -89,10 +89,12 @@ class ScalingGroup(Resource):
         **options: Unpack[CallOptions],
     ) -> MutationResult:
         """Create a scaling group; ``props`` override the JS defaults (static driver, fifo scheduler, active)."""
-        args = {
-            "name": ("String!", name),
-            "props": ("CreateScalingGroupInput!", await self._input(props, **options)),
-        }
+        kept = await self._input(props, **options)
+        # 19.09 and 20.03 call the input type ScalingGroupInput
+        input_type = (
+            "CreateScalingGroupInput!" if self._has_element("CreateScalingGroupInput") else "ScalingGroupInput!"
+        )
+        args = {"name": ("String!", name), "props": (input_type, kept)}
         return await self._mutate("create_scaling_group", args, **options)
 
     async def associate_domain(self, domain: str, scaling_group: str, **options: Unpack[CallOptions]) -> MutationResult:

@@ -325,11 +325,12 @@ class SessionLifecycle(SessionResource):
         return result
 
     async def get_task_logs(self, kernel_id: str, **options: Unpack[CallOptions]) -> str:
-        """A batch task's log file, by the kernel id of the task."""
+        """A batch task's log file, by the kernel id of the task (sent as ``task_id``, the one key
+        19.09, 22.09 and 26.x all read)."""
         result: str = await self._pipeline.send(
             "GET",
             f"{await self._prefix(**options)}/_/logs",
-            params={"session_name": kernel_id},
+            params={"task_id": kernel_id},
             **options,
             parse="text",
         )

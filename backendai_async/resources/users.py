@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
 from .base import DEFAULT_PAGE_SIZE, MutationResult, Resource
@@ -94,7 +94,7 @@ class DomainInfo(TypedDict, total=False):
 class User(Resource):
     """``client.user``: user accounts."""
 
-    field_gates: ClassVar[Mapping[str, str]] = {"main_access_key": "main-access-key"}
+    gql_type = "User"
 
     @paginated
     async def list(
@@ -163,6 +163,8 @@ class User(Resource):
 class Group(Resource):
     """``client.group``: groups, called projects by newer managers."""
 
+    gql_type = "Group"
+
     @paginated
     async def list(
         self,
@@ -186,6 +188,8 @@ class Group(Resource):
 
 class Domain(Resource):
     """``client.domain``."""
+
+    gql_type = "Domain"
 
     async def get(
         self,

@@ -278,7 +278,7 @@ class AdminState:
         if call.method == "PATCH":
             self.ssh_public_key = "ssh-rsa AAAAfake generated"
             return web.json_response({"ssh_public_key": self.ssh_public_key, "ssh_private_key": "PRIVATE"})
-        self.ssh_public_key = str(_body(call).get("ssh_public_key"))
+        self.ssh_public_key = str(_body(call).get("pubkey"))  # the manager's keys: pubkey, privkey
         return web.json_response({})
 
     def _account(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:

@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
 from ..auth import Authenticator, PreparedRequest
+from ..legacy import body_in_query, check_request_line
+from ..versions import feature_enabled
 from .request import Body, Params, Request, Target, query_pairs
 from .retry import IDEMPOTENT_METHODS
 
@@ -50,10 +52,16 @@ class Preparer:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
         bare = isinstance(path, URL)
+        legacy = version is not None and not bare and feature_enabled("params-in-query", version, None)
+        if legacy and json is not None:  # API v1-v3: 19.09's handlers read the query string (legacy.py)
+            given = query_pairs(params) if params else MultiDict[str | int | float]()
+            params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
         if isinstance(path, URL):
             url = path.extend_query(query_pairs(params)) if params else path
         else:
             url = self.url(path, params)
+        if legacy:
+            check_request_line(method, url.raw_path_qs)
         replayable = data is None or isinstance(data, bytes)
         safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
         return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)

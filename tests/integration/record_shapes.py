@@ -371,9 +371,9 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
     )
     await r(
         "resource_check_presets_no_group",
-        "client.resource_preset.check()",
+        "client.request('POST', '/resource/check-presets', json={})",  # check() fills the group in
         "POST /resource/check-presets",
-        c.resource_preset.check,
+        lambda: c.request("POST", "/resource/check-presets", json={}),
     )
     await r(
         "scaling_groups",

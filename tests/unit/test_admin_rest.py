@@ -67,7 +67,7 @@ REQUESTS: list[tuple[str, Call, str, str, dict[str, str], Any]] = [
     ("fetch_ssh_keypair", lambda c: c.fetch_ssh_keypair(), "GET", "/auth/ssh-keypair", {}, None),
     ("refresh_ssh_keypair", lambda c: c.refresh_ssh_keypair(), "PATCH", "/auth/ssh-keypair", {}, None),
     ("post_ssh_keypair", lambda c: c.post_ssh_keypair("pub", "priv"), "POST", "/auth/ssh-keypair", {},
-     {"ssh_public_key": "pub", "ssh_private_key": "priv"}),
+     {"pubkey": "pub", "privkey": "priv"}),
     ("is_manager_supporting_totp", lambda c: c.is_manager_supporting_totp(), "GET", "/totp", {}, None),
     ("initialize_totp", lambda c: c.initialize_totp(), "POST", "/totp", {}, None),
     ("activate_totp", lambda c: c.activate_totp("123456"), "POST", "/totp/verify", {}, {"otp": "123456"}),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import pytest
 
@@ -33,9 +33,19 @@ def last(fm: FakeManager) -> tuple[str, str, object]:
     return r.method, r.raw_path, r.json
 
 
+async def refused_without_sending(fm: FakeManager, call: Awaitable[object]) -> None:
+    """``call`` raises ``UnsupportedFeatureError`` and nothing reaches the server (19.09 lacks the route)."""
+    count = len(fm.requests)
+    with pytest.raises(bai.UnsupportedFeatureError):
+        await call
+    assert len(fm.requests) == count
+
+
 async def test_rename_sends_the_name_in_query_and_body(gfm: FakeManager, make_client: ClientFactory) -> None:
     client = await started(gfm, make_client)
     p = gfm.generation.session_prefix
+    if gfm.generation.key == "19.09":
+        return await refused_without_sending(gfm, client.rename("sess-1", "sess-2"))
     await client.rename("sess-1", "sess-2")
     assert last(gfm) == ("POST", f"{p}/sess-1/rename?name=sess-2", {"name": "sess-2"})
     assert (await client.get_info("sess-2"))["status"] == "RUNNING"
@@ -77,7 +87,11 @@ async def test_logs_task_logs_direct_access_and_services(gfm: FakeManager, make_
     assert last(gfm) == ("GET", f"{p}/sess-1/logs", None)
     kernel_id = gfm.session_api.kernel(next(iter(gfm.sessions.values()))).kernel_id
     assert await client.get_task_logs(kernel_id) == "task log of sess-1\n"
-    assert last(gfm) == ("GET", f"{p}/_/logs?session_name={kernel_id}", None)
+    assert last(gfm) == ("GET", f"{p}/_/logs?task_id={kernel_id}", None)
+    if gfm.generation.key == "19.09":
+        await refused_without_sending(gfm, client.get_direct_access_info("sess-1"))
+        await refused_without_sending(gfm, client.shutdown_service("sess-1", "jupyter"))
+        return await refused_without_sending(gfm, client.compute_session.start_service("sess-1", "jupyter"))
     assert await client.get_direct_access_info("sess-1") == {}
     assert last(gfm) == ("GET", f"{p}/sess-1/direct-access-info", None)
     await client.shutdown_service("sess-1", "jupyter")
@@ -103,12 +117,16 @@ async def test_per_kernel_logs_are_gated(make_client: ClientFactory) -> None:
 async def test_commit_status_and_image(gfm: FakeManager, make_client: ClientFactory) -> None:
     client = await started(gfm, make_client)
     p = gfm.generation.session_prefix
+    if gfm.generation.key == "19.09":
+        return await refused_without_sending(gfm, client.compute_session.commit_session("sess-1", "snap.tar"))
     task = await client.compute_session.commit_session("sess-1", "snap.tar")
     assert last(gfm) == ("POST", f"{p}/sess-1/commit?filename=snap.tar", None)
     assert task["task_id"] in gfm.session_api.background_tasks
     status = await client.compute_session.get_commit_session_status("sess-1")
     assert status["status"] == "ready"
     assert last(gfm) == ("GET", f"{p}/sess-1/commit", None)
+    if gfm.generation.key == "22.09":  # imagify needs manager 24.03
+        return await refused_without_sending(gfm, client.compute_session.convert_session_to_image("sess-1", "i"))
     image = await client.compute_session.convert_session_to_image("sess-1", "my-image")
     assert "task_id" in image
     assert last(gfm) == ("POST", f"{p}/sess-1/imagify", {"image_name": "my-image"})
@@ -134,6 +152,9 @@ async def test_status_history_and_dependency_graph_gates(gfm: FakeManager, make_
     if gfm.generation.key == "19.09":
         with pytest.raises(ValueError, match=r"v6\.20220315"):
             await client.get_dependency_graph("sess-1")
+    elif gfm.generation.key == "22.09":  # the route came after 22.09
+        with pytest.raises(ValueError, match=r"v6\.20230315"):
+            await client.get_dependency_graph("sess-1")
     else:
         graph = await client.get_dependency_graph("sess-1")
         assert graph["session_name"] == "sess-1"
@@ -144,6 +165,8 @@ async def test_create_from_template(gfm: FakeManager, make_client: ClientFactory
     client = make_client(gfm)
     await client.get_manager_version()
     gfm.session_api.templates["t-1"] = {"image" if gfm.generation.at_least("19.03") else "lang": "python"}
+    if gfm.generation.key == "19.09":
+        return await refused_without_sending(gfm, client.create_session_from_template("t-1"))
     result = await client.create_session_from_template("t-1", session_name="from-tpl", resources={"cpu": 1})
     assert result["created"] is True
     name_key = "clientSessionToken" if gfm.generation.session_prefix == "/kernel" else "name"
