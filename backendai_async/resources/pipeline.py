@@ -112,13 +112,27 @@ def _rest_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     return tuple(compiled)
 
 
+_GATE_CACHE_LIMIT = 1024
+_gates_of_routes: dict[tuple[str, str], str | None] = {}  # (method, path) -> rest_gate's answer
+
+
 def rest_gate(method: str, path: str) -> str | None:
-    """The feature (``versions.REST_GATES``) the route ``method path`` needs, or None."""
-    path = "/session/" + path[len("/kernel/") :] if path.startswith("/kernel/") else path
-    for gated_method, pattern, feature in _rest_patterns():
-        if gated_method == method and pattern.fullmatch(path):
-            return feature
-    return None
+    """The feature (``versions.REST_GATES``) the route ``method path`` needs, or None (remembered:
+    every call asks)."""
+    key = (method, path)
+    try:
+        return _gates_of_routes[key]
+    except KeyError:
+        pass
+    route = "/session/" + path[len("/kernel/") :] if path.startswith("/kernel/") else path
+    found = next(
+        (feature for gated, pattern, feature in _rest_patterns() if gated == method and pattern.fullmatch(route)),
+        None,
+    )
+    if len(_gates_of_routes) >= _GATE_CACHE_LIMIT:
+        _gates_of_routes.clear()
+    _gates_of_routes[key] = found
+    return found
 
 
 class GatedPipeline:
@@ -152,8 +166,10 @@ class GatedPipeline:
 
     async def _check(self, method: str, path: Target, options: Mapping[str, Any]) -> None:
         feature = rest_gate(method, path if isinstance(path, str) else path.path)
-        if feature is None:
-            return
+        if feature is not None:
+            await self._refuse_without(feature, method, path, options)
+
+    async def _refuse_without(self, feature: str, method: str, path: Target, options: Mapping[str, Any]) -> None:
         await self._inner.negotiate(timeout=options.get("timeout"), signal=options.get("signal"))
         if not supports(self._inner, feature):
             info = self._inner.server_info
@@ -161,7 +177,9 @@ class GatedPipeline:
             raise unsupported(feature, self._inner.api_version, manager, f"{method} {path}")
 
     async def send(self, method: str, path: Target, **kwargs: Any) -> Any:
-        await self._check(method, path, kwargs)
+        feature = rest_gate(method, path if isinstance(path, str) else path.path)
+        if feature is not None:  # checked inline: every call comes this way
+            await self._refuse_without(feature, method, path, kwargs)
         return await self._inner.send(method, path, **kwargs)
 
     @asynccontextmanager
