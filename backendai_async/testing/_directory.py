@@ -139,7 +139,7 @@ def _scaling_groups() -> list[Record]:
             "is_active": True,
             "is_public": True,
             "created_at": _EPOCH,
-            "wsproxy_addr": None,
+            "wsproxy_addr": "http://127.0.0.1:5050",  # a string on 26.9.6 (the stack's app proxy)
             "wsproxy_api_token": None,
             "driver": "static",
             "driver_opts": {},
