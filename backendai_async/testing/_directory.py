@@ -140,7 +140,7 @@ def _scaling_groups() -> list[Record]:
             "is_public": True,
             "created_at": _EPOCH,
             "wsproxy_addr": "http://127.0.0.1:5050",  # a string on 26.9.6 (the stack's app proxy)
-            "wsproxy_api_token": None,
+            "wsproxy_api_token": "unused",  # a string on 26.9.6 too
             "driver": "static",
             "driver_opts": {},
             "scheduler": "fifo",

@@ -98,7 +98,7 @@ def user_records(state: GraphQLState) -> list[Record]:
             "description": "",
             "is_active": state.keypairs[access_key].is_active,
             "status": "active" if state.keypairs[access_key].is_active else "inactive",
-            "status_info": None,
+            "status_info": "admin-requested",  # a string on 26.9.6 (how the users were made)
             "created_at": "2026-01-01T00:00:00+00:00",
             "modified_at": "2026-01-01T00:00:00+00:00",
             "domain_name": DEFAULT_DOMAIN,
