@@ -70,8 +70,11 @@ def differences(expected: Shape, actual: Shape, where: str = "$") -> list[str]:
     """Where ``actual`` does not have the keys and JSON types of ``expected``.
 
     An empty list on either side matches any list (nothing to compare the items with); an
-    ``$anyOf`` in ``expected`` accepts each of its alternatives.
+    ``$anyOf`` in ``expected`` accepts each of its alternatives, one in ``actual`` needs all of
+    its alternatives accepted.
     """
+    if isinstance(actual, dict) and ANY_OF in actual:  # values of several types: each must be accepted
+        return [d for option in actual[ANY_OF] for d in differences(expected, option, where)]
     if isinstance(expected, dict) and ANY_OF in expected:
         if any(not differences(option, actual, where) for option in expected[ANY_OF]):
             return []

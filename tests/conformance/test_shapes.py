@@ -30,6 +30,8 @@ def test_differences_name_keys_and_types() -> None:
     assert differences(expected, {"a": "int", "items": []}) == ["$: missing keys ['b']"]
     assert differences({"$anyOf": ["null", "str"]}, "str") == []
     assert differences({"$anyOf": ["null", "str"]}, "int") != []
+    assert differences({"$anyOf": ["null", "str"]}, {"$anyOf": ["null", "str"]}) == []
+    assert differences("null", {"$anyOf": ["null", "str"]}) == ['$: expected "null", got "str"']
 
 
 def test_disagreements_compare_success_status_and_problem_type() -> None:
