@@ -30,6 +30,8 @@ FAKE_USERS = {
     "superadmin": ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     "user": ("AKIANABBDUSEREXAMPLE", "C8qnIo29EZvXkPK_MXcuAakYTy4NYrxwmCEyNPlf"),
 }
+# SESSION mode (the webserver): the same on the fake and in the stack's fixtures
+FAKE_PASSWORDS = {"superadmin": ("admin@lablup.com", "wJalrXUt"), "user": ("user@lablup.com", "C8qnIo29")}
 FAKE_IMAGE = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
 FAKE_VFOLDER_HOST = "local:volume1"
 
@@ -64,13 +66,21 @@ class Backend:
     users: dict[str, tuple[str, str]]
     image: str
     vfolder_host: str
+    webserver: str = ""
+    passwords: dict[str, tuple[str, str]] = field(default_factory=dict)
     fake: FakeManager | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def config(self, role: str = "superadmin", **options: Any) -> bai.ClientConfig:
         access_key, secret_key = self.users[role]
         options.setdefault("max_retries", 1)
         return bai.ClientConfig(access_key, secret_key, self.endpoint, **options)
+
+    def session_config(self, role: str = "user", password: str | None = None) -> bai.ClientConfig:
+        """SESSION mode through the webserver (the fake serves its routes itself)."""
+        email, known = self.passwords[role]
+        return bai.ClientConfig(
+            user_id=email, password=password or known, endpoint=self.webserver, connection_mode="SESSION", max_retries=1
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -84,7 +94,10 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "real":
         gen = real_generation()
         users = {role: (u["access_key"], u["secret_key"]) for role, u in gen["users"].items()}
-        yield Backend("real", gen["endpoint"], users, gen["image"], gen["vfolder_host"])
+        passwords = {role: (u["email"], u["password"]) for role, u in gen["users"].items()}
+        webserver = f"http://localhost:{gen['webserver_port']}"
+        yield Backend("real", gen["endpoint"], users, gen["image"], gen["vfolder_host"], webserver, passwords)
         return
     with in_background(FakeManager("26.9")) as fake:
-        yield Backend("fake", str(fake.url).rstrip("/"), dict(FAKE_USERS), FAKE_IMAGE, FAKE_VFOLDER_HOST, fake)
+        url = str(fake.url).rstrip("/")
+        yield Backend("fake", url, dict(FAKE_USERS), FAKE_IMAGE, FAKE_VFOLDER_HOST, url, dict(FAKE_PASSWORDS), fake)

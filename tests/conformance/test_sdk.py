@@ -169,3 +169,28 @@ async def test_a_wrong_secret(backend: Backend) -> None:
     async with bai.Client(unknown) as client:
         await steps.run("unknown_access_key", client.vfolder.list())
     conform("sdk", "wrong_secret", backend.name, steps.outcomes)
+
+
+async def test_session_mode_through_the_webserver(backend: Backend) -> None:
+    steps = Steps()
+
+    async def login_outcome(client: bai.Client) -> dict[str, Any]:
+        result = await client.login()
+        return {"authenticated": result.authenticated, "fail_reason": result.fail_reason}
+
+    logged_in = []  # what check_login said, in order (shapes alone would not tell)
+    async with bai.Client(backend.session_config("user", password="not-the-password")) as client:
+        refused = await steps.run("login_refused", login_outcome(client))
+        assert refused is not None and not refused["authenticated"]
+        logged_in.append(await steps.run("check_login_refused", client.check_login()))
+    async with bai.Client(backend.session_config("user")) as client:
+        logged_in.append(await steps.run("check_login_before", client.check_login()))
+        accepted = await steps.run("login", login_outcome(client))
+        assert accepted is not None and accepted["authenticated"]
+        logged_in.append(await steps.run("check_login", client.check_login()))
+        await steps.run("vfolder_list", client.vfolder.list())
+        await steps.run("keypair_info", client.keypair.info())
+        await steps.run("logout", client.logout())
+        logged_in.append(await steps.run("check_login_after_logout", client.check_login()))
+    assert logged_in == [False, False, True, False]
+    conform("sdk", "session_mode", backend.name, steps.outcomes)
