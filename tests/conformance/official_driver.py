@@ -5,8 +5,9 @@ with ours; it imports nothing from this repository but ``shapes.py`` beside it. 
 configured the way its users do it, from the environment: ``BACKEND_ENDPOINT``,
 ``BACKEND_ENDPOINT_TYPE=api``, ``BACKEND_ACCESS_KEY``, ``BACKEND_SECRET_KEY`` (a user's keypair).
 The one argument is a JSON object: ``{"image", "vfolder_host", "admin": [access_key, secret_key],
-"workdir"}``. Each printed line is ``{"op", "ok", "shape"}`` or ``{"op", "ok": false, "error",
-"status", "problem_type"}``.
+"webserver", "login": [email, password], "workdir"}`` (the webserver for SESSION mode). Each
+printed line is ``{"op", "ok", "shape"}`` or ``{"op", "ok": false, "error", "status",
+"problem_type"}``.
 """
 
 from __future__ import annotations
@@ -160,6 +161,17 @@ async def admin(api: Any, admin_key: str) -> None:
     await step("admin_query_unknown_field", lambda: api.Admin.query("{ keypair { no_such_field } }"))
 
 
+async def session_mode(webserver: str, email: str, password: str) -> None:
+    """SESSION mode: the webserver, a cookie, no signature (the login is encrypted over http)."""
+    config = APIConfig(endpoint=webserver, endpoint_type="session")
+    async with AsyncSession(config=config) as api:
+        await step("session_mode_login_refused", lambda: api.Auth.login(email, "not-the-password"))
+        await step("session_mode_login", lambda: api.Auth.login(email, password))
+        await step("session_mode_vfolder_list", lambda: api.VFolder.list())
+        await step("session_mode_logout", lambda: api.Auth.logout())
+        await step("session_mode_vfolder_list_after_logout", lambda: api.VFolder.list())
+
+
 async def main() -> None:
     args = json.loads(sys.argv[1])
     workdir = pathlib.Path(args["workdir"])
@@ -170,6 +182,7 @@ async def main() -> None:
     admin_key, admin_secret = args["admin"]
     async with AsyncSession(config=APIConfig(endpoint=endpoint, access_key=admin_key, secret_key=admin_secret)) as api:
         await admin(api, admin_key)
+    await session_mode(args["webserver"], *args["login"])
     wrong = APIConfig(endpoint=endpoint, access_key=os.environ["BACKEND_ACCESS_KEY"], secret_key="not-the-secret")
     async with AsyncSession(config=wrong) as api:
         await step("wrong_secret", lambda: api.VFolder.list())

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import FAKE_IMAGE, FAKE_USERS, FAKE_VFOLDER_HOST, real_generation, stack_info
+from .conftest import FAKE_IMAGE, FAKE_PASSWORDS, FAKE_USERS, FAKE_VFOLDER_HOST, real_generation, stack_info
 from .outcomes import conform
 
 HERE = pathlib.Path(__file__).parent
@@ -69,13 +69,7 @@ def standalone_fake() -> Iterator[dict[str, Any]]:
 
 
 def drive(
-    python: pathlib.Path,
-    endpoint: str,
-    user: tuple[str, str],
-    admin: tuple[str, str],
-    image: str,
-    vfolder_host: str,
-    workdir: pathlib.Path,
+    python: pathlib.Path, endpoint: str, user: tuple[str, str], args: dict[str, Any], workdir: pathlib.Path
 ) -> dict[str, dict[str, Any]]:
     """Run the driver; its outcome per operation."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKEND_", "SORNA_"))}
@@ -87,9 +81,8 @@ def drive(
             "BACKEND_SECRET_KEY": user[1],
         }
     )
-    args = {"image": image, "vfolder_host": vfolder_host, "admin": list(admin), "workdir": str(workdir)}
     done = subprocess.run(
-        [str(python), str(DRIVER), json.dumps(args)],
+        [str(python), str(DRIVER), json.dumps({**args, "workdir": str(workdir)})],
         cwd=workdir,  # the client reads a .env from its working directory: an empty one here
         env=env,
         capture_output=True,
@@ -110,16 +103,22 @@ def drive(
 def test_official_client_everyday_operations(
     target: str, tmp_path: pathlib.Path, request: pytest.FixtureRequest
 ) -> None:
+    python = official_python()
     if target == "real":
         gen = real_generation()
-        python = official_python()
         users = {role: (u["access_key"], u["secret_key"]) for role, u in gen["users"].items()}
         endpoint, image, host = gen["endpoint"], gen["image"], gen["vfolder_host"]
+        webserver, login = (
+            f"http://localhost:{gen['webserver_port']}",
+            (gen["users"]["user"]["email"], gen["users"]["user"]["password"]),
+        )
     else:
-        python = official_python()
         fake = request.getfixturevalue("standalone_fake")
         users = dict(FAKE_USERS)
         assert (fake["access_key"], fake["secret_key"]) == users["superadmin"]
         endpoint, image, host = fake["endpoint"], FAKE_IMAGE, FAKE_VFOLDER_HOST
-    outcomes = drive(python, endpoint, users["user"], users["superadmin"], image, host, tmp_path)
+        # the client keeps the webserver's cookie only for a host name (aiohttp's jar refuses IPs)
+        webserver, login = endpoint.replace("127.0.0.1", "localhost"), FAKE_PASSWORDS["user"]
+    args = {"image": image, "vfolder_host": host, "admin": users["superadmin"], "webserver": webserver, "login": login}
+    outcomes = drive(python, endpoint, users["user"], args, tmp_path)
     conform("official", "everyday", target, outcomes)
