@@ -536,6 +536,19 @@ class _Root(Mutations):
         order = _legacy_order(order, order_key, order_asc)
         return _page(self._server.select(self._folders(access_key), filter, order), limit, offset)
 
+    def vfolder_own_list(
+        self,
+        info: Any,
+        limit: int,
+        offset: int,
+        filter: str | None = None,
+        order: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """The caller's own (user-owned) folders, whatever the caller's role."""
+        own = [r for r in self._folders(self._caller) if r["ownership_type"] == "user"]
+        return _page(self._server.select(own, filter, order), limit, offset)
+
     def vfolders(self, info: Any, access_key: str | None = None, **_: Any) -> list[Record]:
         return self._folders(access_key)
 
