@@ -87,7 +87,11 @@ async def sessions(api: Any, image: str) -> None:
     await step("session_info", lambda: api.ComputeSession(name).get_info())
     await step("session_status_history", lambda: api.ComputeSession(name).get_status_history())
     await step("session_list", lambda: api.ComputeSession.paginated_list())
+    await step("session_list_running", lambda: api.ComputeSession.paginated_list(status="RUNNING"))
+    await step("session_dependency_graph", lambda: api.ComputeSession(name).get_dependency_graph())
+    await step("session_rename", lambda: api.ComputeSession(name).rename(name + "-r"))
     await step("session_destroy", lambda: api.ComputeSession(name).destroy())
+    await step("session_destroy_renamed", lambda: api.ComputeSession(name + "-r").destroy())
     await step("session_info_unknown", lambda: api.ComputeSession("no-such-session").get_info())
     await step("session_destroy_unknown", lambda: api.ComputeSession("no-such-session").destroy())
 
@@ -124,6 +128,12 @@ async def vfolders(api: Any, host: str, workdir: pathlib.Path) -> None:
     if second is not None:
         await folder_ops(api, api.VFolder(by_id, id=uuid.UUID(second["id"])), "by_id", workdir)
     await step("vfolder_info_unknown", lambda: api.VFolder("no-such-folder").info())
+    await step("vfolder_own_list", lambda: api.VFolder.paginated_own_list())
+    await step("vfolder_invitations", lambda: api.VFolder.invitations())
+    await step("vfolder_move_file_missing", lambda: api.VFolder(by_name).move_file("no-such-file", "x"))
+    await step("vfolder_rename_file_missing", lambda: api.VFolder(by_name).rename_file("no-such-file", "x"))
+    await step("vfolder_rename", lambda: api.VFolder(by_name).rename(by_name + "-r"))
+    by_name += "-r"
     await step("vfolder_delete_by_name", lambda: api.VFolder(by_name).delete())
     if second is not None:
         await step("vfolder_delete_by_id", lambda: api.VFolder.delete_by_id(second["id"]))
