@@ -16,9 +16,10 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Unit tests against the FakeManager on loopback (no network, no services)."""
+    """Unit tests against the FakeManager on loopback (no network, no services), and the fake half
+    of the conformance suite (its real half is skipped here: it runs in the integration session)."""
     session.install(".[test]")
-    session.run("pytest", "tests/unit", "examples", "-m", "not integration", *session.posargs)
+    session.run("pytest", "tests/unit", "tests/conformance", "examples", "-m", "not integration", *session.posargs)
 
 
 @nox.session
@@ -64,7 +65,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def integration(session: nox.Session) -> None:
-    """Start the real Backend.AI stack on loopback, run tests/integration, stop the stack."""
+    """Start the real Backend.AI stack on loopback, run tests/integration and the conformance suite
+    (tests/conformance, both backends), stop the stack."""
     session.install(".[test]")
     python = os.path.join(session.bin, "python")
     session.run("bash", "tests/integration/run.sh", *session.posargs, env={"PYTHON": python}, external=True)

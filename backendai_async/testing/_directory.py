@@ -27,6 +27,12 @@ def user_uuid(access_key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{access_key}"))
 
 
+def personal_project_id(access_key: str) -> str:
+    """The UUID of the personal project of the user whose main keypair is ``access_key`` (26.9
+    names it as the ``group`` of that user's own folders in listings)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"personal-project:{access_key}"))
+
+
 def group_id(name: str) -> str:
     """The UUID of the group ``name`` (the same in REST answers)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"group:{name}"))
@@ -139,8 +145,8 @@ def _scaling_groups() -> list[Record]:
             "is_active": True,
             "is_public": True,
             "created_at": _EPOCH,
-            "wsproxy_addr": None,
-            "wsproxy_api_token": None,
+            "wsproxy_addr": "http://127.0.0.1:5050",  # a string on 26.9.6 (the stack's app proxy)
+            "wsproxy_api_token": "unused",  # a string on 26.9.6 too
             "driver": "static",
             "driver_opts": {},
             "scheduler": "fifo",

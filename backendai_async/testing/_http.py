@@ -84,6 +84,11 @@ PROBLEM_KINDS: dict[str, tuple[str, str]] = {
     "bgtask-not-found": ("No such background task.", "bgtask_read_not-found"),
     "entity-not-found": ("Entity not found.", "backendai_generic_not-found"),
     "graphql-error": ("GraphQL-generated error", "api_parsing_invalid-parameters"),
+    "internal-server-error": ("Internal server error.", "backendai_generic_internal-error"),
+    "vfolder-operation-failed": (
+        "Virtual folder operation has failed due to bad request.",
+        "vfolder_generic_bad-request",
+    ),
 }
 
 

@@ -3,10 +3,9 @@ and the older shape the fake answered before."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from ._directory import user_uuid
+from ._directory import personal_project_id, user_uuid
 from .fake_storage import FakeFolder
 
 __all__ = ["describe_folder", "folder_info"]
@@ -18,7 +17,7 @@ def describe_folder(folder: FakeFolder, email: str, *, measured: bool, listing: 
     if measured:
         group = folder.group
         if listing and group is None:  # the listing names the owner's personal project
-            group = str(uuid.uuid5(uuid.NAMESPACE_URL, f"personal-project:{folder.owner}"))
+            group = personal_project_id(folder.owner)
         return {
             "id": folder.id,
             "name": folder.name,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import binascii
 import hmac
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,6 +13,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from ._aes import decrypt_payload
 from ._http import PROBLEM_BASE, SESSION_COOKIE, SESSION_HEADER, Call, web_error
 from ._state import ManagerState, Rules
 
@@ -53,7 +56,22 @@ class WebServer:
             return web_error(404, "url-not-found", "Unknown URL path.")
         if call.method != "POST":
             return web_error(405, "method-not-allowed", "Method not allowed.")
-        return handler(call)
+        decoded = self._decoded(call)
+        if decoded is None:
+            return web_error(400, "invalid-api-params", "Missing or invalid API parameters.")
+        return handler(decoded)
+
+    @staticmethod
+    def _decoded(call: Call) -> Call | None:
+        """The call with its ``X-BackendAI-Encoded`` body decrypted (the official client encrypts
+        its login over plain http, keyed on the endpoint it was given); None if it cannot be read."""
+        if not call.headers.get("X-BackendAI-Encoded") or not call.body:
+            return call
+        try:
+            body = decrypt_payload(f"http://{call.host}", call.body)
+            return replace(call, body=body, json=json.loads(body), content_type="application/json")
+        except (ValueError, binascii.Error, UnicodeError):  # json's errors are ValueErrors
+            return None
 
     def _web_session(self, call: Call) -> str | None:
         """The valid webserver session presented by header (preferred) or cookie."""
@@ -145,6 +163,10 @@ class WebServer:
         )
         if inner.method == "GET" and inner.path == "/":
             return manager(inner)
+        decoded = self._decoded(inner)
+        if decoded is None:
+            return web_error(400, "invalid-api-params", "Missing or invalid API parameters.")
+        inner = decoded
         session_id = self._web_session(call)
         if session_id is None:
             return web_error(401, "auth-failed", "Unauthorized access")

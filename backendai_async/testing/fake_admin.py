@@ -28,6 +28,7 @@ class _Call(Protocol):
     query: MultiMapping[str]
     json: Any
     access_key: str | None
+    version: str | None
 
 
 Route = tuple[str, str, Callable[[Any, dict[str, str]], web.StreamResponse], bool]
@@ -66,6 +67,10 @@ class AdminState:
         ]
     )
     etcd: dict[str, Any] = field(default_factory=dict)
+    #: how many sessions are live (``GET /manager/status``)
+    active_sessions: Callable[[], int] = lambda: 0
+    #: the registries of the known images (``GET /config/docker-registries``)
+    registries: Callable[[], list[tuple[str, str]]] = list  # (project, registry)
     announcement: dict[str, Any] = field(default_factory=lambda: {"enabled": False, "message": ""})
     bootstrap_script: str = ""
     dotfiles: dict[str, str] = field(default_factory=dict)
@@ -98,6 +103,11 @@ class AdminState:
             ),
             ("GET", "/template/session", lambda call, p: web.json_response(self.templates), True),
             ("GET", "/manager/announcement", lambda call, p: web.json_response(self.announcement), True),
+            ("GET", "/manager/status", self._superadmin(self._manager_status), True),
+            *[
+                ("GET", path, self._superadmin(self._registries), True)
+                for path in ("/resource/container-registries", "/config/docker-registries")
+            ],
             ("POST", "/manager/announcement", self._superadmin(self._announce), True),
             ("GET", "/user-config/bootstrap-script", lambda call, p: web.json_response(self.bootstrap_script), True),
             ("POST", "/user-config/bootstrap-script", self._set_bootstrap, True),
@@ -150,6 +160,29 @@ class AdminState:
     def _measured(self) -> bool:
         """Answer as recorded on 26.9.6 (the 26.x request schemas)."""
         return self.generation is not None and self.generation.at_least("26.3")
+
+    def _manager_status(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        """One manager node, as 26.9.6 answers (``api_version`` is the pair the request used)."""
+        active = self.active_sessions()
+        major, _, date = (call.version or "").partition(".")
+        node = {
+            "id": "i-fake-manager",
+            "num_proc": 1,
+            "service_addr": "127.0.0.1:0",
+            "heartbeat_timeout": 40.0,
+            "ssl_enabled": False,
+            "active_sessions": active,
+            "status": "running",
+            "version": self.generation.manager_version if self.generation else "",
+            "api_version": [int(major.lstrip("v") or 0), date],
+        }
+        return web.json_response({"nodes": [node], "status": "running", "active_sessions": active})
+
+    def _registries(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
+        """The container registries, as 26.9.6 answers: ``{"<project>/<registry>": "<url>"}``."""
+        return web.json_response(
+            {f"{project}/{registry}": f"https://{registry}" for project, registry in self.registries()}
+        )
 
     def _preset_list(self) -> list[dict[str, Any]]:
         if not self._measured():

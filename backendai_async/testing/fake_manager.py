@@ -122,7 +122,12 @@ class FakeManager:
         #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
         self.vfolders = VFolderService(self)
         #: the administration REST routes' state (presets, etcd, model services, …)
-        self.admin = AdminState(role_of=lambda access_key: self.keypairs[access_key].role, generation=self._generation)
+        self.admin = AdminState(
+            role_of=lambda access_key: self.keypairs[access_key].role,
+            generation=self._generation,
+            active_sessions=lambda: sum(s.status not in ("TERMINATED", "CANCELLED") for s in self.sessions.values()),
+            registries=self._registries,
+        )
         #: the compute-session routes beyond create/info/destroy: execution, files, events, streams
         self.session_api = SessionAPI(self._core)
         self._routes = self._manager_routes()
@@ -161,6 +166,13 @@ class FakeManager:
         if self._url is None:
             raise RuntimeError("FakeManager is not started")
         return self._url
+
+    def _registries(self) -> list[tuple[str, str]]:
+        """(project, registry) of the images sessions can run (not the operation images)."""
+        compute = (
+            i for i in self.directory.images if {"key": "ai.backend.role", "value": "COMPUTE"} in i.get("labels", [])
+        )
+        return sorted({(i["project"], i["registry"]) for i in compute})
 
     async def start(self, *, port: int = 0, host: str = "127.0.0.1") -> None:
         """Listen on ``host:port`` (0 = a free port); the storage proxy listens on ``host`` too.

@@ -422,6 +422,8 @@ class VFolderService:
 
     def _relocate(self, folder: FakeFolder, src: str, dst: str) -> None:
         if not src or not folder.exists(src):
+            if self._measured:  # 26.9.6: the storage proxy's refusal, relayed as a 400
+                raise Problem(400, "vfolder-operation-failed")
             raise _not_found("No such file or directory.")
         if folder.exists(dst):
             raise _bad(f"{dst} already exists")

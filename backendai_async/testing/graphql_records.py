@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
-from ._directory import DEFAULT_DOMAIN, DEFAULT_GROUP, Directory, Record, group_id, user_uuid
+from ._directory import DEFAULT_DOMAIN, DEFAULT_GROUP, Directory, Record, group_id, personal_project_id, user_uuid
 from ._state import ComputeSession, ManagerState
 from .fake_storage import FakeFolder
 
@@ -98,7 +98,7 @@ def user_records(state: GraphQLState) -> list[Record]:
             "description": "",
             "is_active": state.keypairs[access_key].is_active,
             "status": "active" if state.keypairs[access_key].is_active else "inactive",
-            "status_info": None,
+            "status_info": "admin-requested",  # a string on 26.9.6 (how the users were made)
             "created_at": "2026-01-01T00:00:00+00:00",
             "modified_at": "2026-01-01T00:00:00+00:00",
             "domain_name": DEFAULT_DOMAIN,
@@ -211,7 +211,8 @@ def folder_record(state: GraphQLState, f: FakeFolder) -> Record:
         "name": f.name,
         "user": None if f.group else user_uuid(f.owner),
         "user_email": None if f.group else email_of(state, f.owner),
-        "group": f.group,
+        # 26.9.6 lists a user's own folder under the user's personal project
+        "group": f.group or (personal_project_id(f.owner) if state.generation.at_least("26.9") else None),
         "group_name": None,
         "creator": email_of(state, f.owner),
         "domain_name": DEFAULT_DOMAIN,

@@ -28,10 +28,11 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from graphql import GraphQLScalarType, GraphQLSchema, build_schema, graphql_sync
+from graphql import GraphQLScalarType, GraphQLSchema, GraphQLSyntaxError, build_schema, graphql_sync
 
 from ._directory import DEFAULT_DOMAIN, Record
 from ._directory import group_id as uuid_of_group
+from ._http import Problem
 from ._state import ComputeSession
 from .fake_graphql import REFUSAL, GraphQLFailure
 from .graphql_mutations import Mutations
@@ -134,6 +135,13 @@ class GraphQLServer:
             root_value=root,
             variable_values=variables if isinstance(variables, dict) else None,
         )
+        if (
+            result.errors
+            and isinstance(result.errors[0], GraphQLSyntaxError)
+            and self.state.generation.at_least("26.9")
+        ):
+            # 26.9.6 lets graphql-core's syntax error escape its handler: a 500 (measured)
+            raise Problem(500, "internal-server-error")
         if result.errors:
             errors = [dict(error.formatted) for error in result.errors]
             raise GraphQLFailure(result.errors[0].message, data=result.data, errors=errors)
@@ -527,6 +535,19 @@ class _Root(Mutations):
     ) -> dict[str, Any]:
         order = _legacy_order(order, order_key, order_asc)
         return _page(self._server.select(self._folders(access_key), filter, order), limit, offset)
+
+    def vfolder_own_list(
+        self,
+        info: Any,
+        limit: int,
+        offset: int,
+        filter: str | None = None,
+        order: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """The caller's own (user-owned) folders, whatever the caller's role."""
+        own = [r for r in self._folders(self._caller) if r["ownership_type"] == "user"]
+        return _page(self._server.select(own, filter, order), limit, offset)
 
     def vfolders(self, info: Any, access_key: str | None = None, **_: Any) -> list[Record]:
         return self._folders(access_key)

@@ -3,7 +3,8 @@
 #   1. start the 26.9.6 stack and the older managers (22.09, 19.09) that this machine can run
 #      (a generation whose Python is missing is skipped, with a "SKIP generation ..." line);
 #   2. describe them in a JSON file, exported to the tests as BACKENDAI_STACK_INFO;
-#   3. $PYTHON -m pytest tests/integration -m integration "$@";
+#   3. $PYTHON -m pytest tests/integration tests/conformance -m "integration or conformance" "$@"
+#      (the conformance suite runs on both backends: the FakeManager and these servers);
 #   4. stop everything it started, also when the tests fail or the run is interrupted,
 #      and exit with pytest's status.
 #
@@ -132,7 +133,7 @@ if [ -n "${BAI_STACK_SCRIPT:-}" ]; then   # e.g. a benchmark instead of the test
   say "running: $BAI_STACK_SCRIPT"
   "$PYTHON" "$BAI_STACK_SCRIPT" || rc=$?
 else
-  "$PYTHON" -m pytest tests/integration -m integration "$@" || rc=$?
+  "$PYTHON" -m pytest tests/integration tests/conformance -m "integration or conformance" "$@" || rc=$?
 fi
 t_tests=$((SECONDS - s))
 exit "$rc"
