@@ -56,4 +56,5 @@ def test_the_same_call_recorded_twice_agrees(scenario: str, step: str) -> None:
         ours.pop("error")
         theirs["error"] = None
         ours["error"] = None
-    assert disagreements({step: theirs}, {step: ours}) == []
+    # the suite's expectation (it knows which values vary, e.g. destroy's stats) accepts the per-call recording
+    assert disagreements({step: ours}, {step: theirs}) == []
