@@ -70,6 +70,7 @@ class _Alias(Generic[_S, _P, _R]):
         if client is None:
             return self._method
         bound: Callable[_P, _R] = getattr(getattr(client, self._sub_object), self._name)
+        client.__dict__[self._name] = bound  # later lookups find it on the client itself
         return bound
 
 

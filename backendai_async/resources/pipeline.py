@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -176,10 +176,14 @@ class GatedPipeline:
             manager = info.manager_version if info else None
             raise unsupported(feature, self._inner.api_version, manager, f"{method} {path}")
 
-    async def send(self, method: str, path: Target, **kwargs: Any) -> Any:
+    def send(self, method: str, path: Target, **kwargs: Any) -> Coroutine[Any, Any, Any]:
         feature = rest_gate(method, path if isinstance(path, str) else path.path)
-        if feature is not None:  # checked inline: every call comes this way
-            await self._refuse_without(feature, method, path, kwargs)
+        if feature is None:  # the pipeline's own coroutine: no second frame on every call
+            return self._inner.send(method, path, **kwargs)
+        return self._gated_send(feature, method, path, kwargs)
+
+    async def _gated_send(self, feature: str, method: str, path: Target, kwargs: dict[str, Any]) -> Any:
+        await self._refuse_without(feature, method, path, kwargs)
         return await self._inner.send(method, path, **kwargs)
 
     @asynccontextmanager
