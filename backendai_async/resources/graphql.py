@@ -26,7 +26,8 @@ async def run_query(
     **options: Unpack[CallOptions],
 ) -> Any:
     """``client.query()`` for resources that hold only the pipeline."""
-    await pipeline.negotiate(**options)
+    if pipeline.api_version is None:
+        await pipeline.negotiate(**options)
     modern = supports(pipeline, "gql-endpoint")
     if supports(pipeline, "params-in-query"):  # API v1-v3: the document travels in the query string
         q, variables = inline_variables(q, variables), None

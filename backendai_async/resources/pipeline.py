@@ -158,11 +158,11 @@ class GatedPipeline:
     def server_info(self) -> ServerInfo | None:
         return self._inner.server_info
 
-    async def negotiate(self, **options: Unpack[CallOptions]) -> str:
-        return await self._inner.negotiate(**options)
+    def negotiate(self, **options: Unpack[CallOptions]) -> Coroutine[Any, Any, str]:
+        return self._inner.negotiate(**options)
 
-    async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
-        return await self._inner.probe(**options)
+    def probe(self, **options: Unpack[CallOptions]) -> Coroutine[Any, Any, ServerInfo]:
+        return self._inner.probe(**options)
 
     async def _check(self, method: str, path: Target, options: Mapping[str, Any]) -> None:
         feature = rest_gate(method, path if isinstance(path, str) else path.path)

@@ -173,8 +173,8 @@ class SessionResource(Resource):
     """A part of ``client.compute_session``: calls on compute sessions, by name or id."""
 
     async def _prefix(self, **options: Unpack[CallOptions]) -> str:
-        """``/session`` (``/kernel`` before API v5), after negotiating."""
-        return session_prefix(await self._pipeline.negotiate(**options))
+        """``/session`` (``/kernel`` before API v5), after negotiating (once: every call asks)."""
+        return session_prefix(self._pipeline.api_version or await self._pipeline.negotiate(**options))
 
     def _manager_version(self) -> str | None:
         info = self._pipeline.server_info
