@@ -1,5 +1,8 @@
 """backendai_async: an asyncio-native Python SDK for the Backend.AI REST API."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .abort import AbortController, AbortSignal
 from .auth import Authenticator, HMACAuthenticator, PreparedRequest, SessionAuthenticator
 from .client import Client
@@ -34,8 +37,6 @@ from .options import CallOptions
 from .pagination import AsyncPaginator
 from .resources.execution import RunResult
 from .resources.login import LoginResult
-from .resources.transfer import Download, Progress
-from .resources.vfolders import VFolder
 from .results import (
     AuthRole,
     AuthTestResult,
@@ -78,6 +79,23 @@ from .results import (
     WebserverProblem,
 )
 from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
+
+if TYPE_CHECKING:
+    from .resources.transfer import Download, Progress
+    from .resources.vfolders import VFolder
+
+# imported on first use: ``import backendai_async`` stays cheap (``client.vfolder`` loads them too)
+_LAZY = {"Download": ".resources.transfer", "Progress": ".resources.transfer", "VFolder": ".resources.vfolders"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AbortController",
