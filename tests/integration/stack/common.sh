@@ -16,6 +16,7 @@ BAI_STACK_HOME="${BAI_STACK_HOME:-/tmp/backendai-async-stack}"
 BAI_STACK_PORT_BASE="${BAI_STACK_PORT_BASE:-28000}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_PASSWORD="develove"
+STORAGE_SECRET="local-storage-manager-secret"   # manager <-> storage proxy shared secret
 STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SKIP_EXIT=3   # exit status of an up script that skipped its generation (missing interpreter)
 
@@ -72,6 +73,9 @@ gen_setup() {
   VENV="$BAI_STACK_HOME/venvs/$GEN"
   LOGS="$GEN_HOME/logs"; PIDS="$GEN_HOME/pids"; ETC="$GEN_HOME/etc"; RUN="$GEN_HOME/run"
   GOLDEN="$GEN_HOME/golden"; PGDATA="$GEN_HOME/pg/data"
+  # The manager builds an aiodocker client at start-up, which asserts that a Docker host is
+  # configured; nothing needs to listen there.
+  export DOCKER_HOST="unix://$RUN/no-docker.sock"
   local p=$((BAI_STACK_PORT_BASE + 100 * slot))
   PORT_WEB=$p
   PORT_MANAGER=$((p + 1));        PORT_MANAGER_INTERNAL=$((p + 2))
@@ -183,10 +187,25 @@ alive() { our_pid "$1" >/dev/null; }
 # start_daemon NAME WORKDIR COMMAND...: run in the background in its own session (setsid),
 # output to $LOGS/NAME.log.  Own session because a Backend.AI server that fails to initialise
 # calls os.kill(0, SIGINT), which would otherwise hit this script and everything it started.
+# The working directory and command are kept in $PIDS/NAME.cmd, for service.sh to start it again.
 start_daemon() {
   local name=$1 dir=$2; shift 2
-  (cd "$dir" && exec setsid "$@") </dev/null >"$LOGS/$name.log" 2>&1 &
+  (cd "$dir" && exec setsid "$@") </dev/null >>"$LOGS/$name.log" 2>&1 &
   record_pid "$name" $!
+  { printf 'DAEMON_DIR=%q\n' "$dir"; printf 'DAEMON_CMD=('; printf '%q ' "$@"; printf ')\n'; } >"$PIDS/$name.cmd"
+}
+
+# ready NAME: the daemon answers (the probes up.sh and service.sh wait on).
+ready() {
+  case "$1" in
+    manager) curl -sf "http://127.0.0.1:$PORT_MANAGER/" ;;
+    webserver) curl -sf "http://127.0.0.1:$PORT_WEB/func/" ;;
+    storage-proxy) curl -sf -H "X-BackendAI-Storage-Auth-Token: $STORAGE_SECRET" \
+      "http://127.0.0.1:$PORT_STORAGE_MANAGER/volumes" ;;
+    agent) PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -p "$PORT_PG" -U postgres -d backend -Atc \
+      "select status from agents where id='i-dummy-01'" | grep -qx ALIVE ;;
+    *) echo "ready: unknown daemon '$1'" >&2; return 2 ;;
+  esac
 }
 
 # group_alive PGID: some non-zombie process of that process group is left

@@ -32,7 +32,6 @@ fi
 REQS=("backend.ai-manager==$PKG_VERSION")
 [ "$GEN" = 19.09 ] && REQS+=(setuptools)   # its alembic imports pkg_resources
 ensure_venv "$PY" "$STACK_DIR/constraints/$GEN.txt" "${REQS[@]}"
-export DOCKER_HOST="unix://$RUN/no-docker.sock"   # the manager asserts that a Docker host is set
 NS="old${GEN//./}"                                 # etcd namespace
 if [ "$GEN" = 19.09 ]; then   # before the monorepo: its own console script, server run as a module
   MGR_CLI=("$VENV/bin/backend.ai-manager")

@@ -16,7 +16,6 @@ gen_setup 26.09
 WITH_STORAGE="${BAI_WITH_STORAGE:-1}"
 IMAGE="cr.backend.ai/stable/python:3.9-ubuntu20.04"
 VFOLDER_HOST="local:volume1"   # <storage proxy name in etcd>:<[volume.X] in storage-proxy.toml>
-STORAGE_SECRET="local-storage-manager-secret"   # manager <-> storage proxy shared secret
 
 PY=$(find_python) || skip "no python$PY_VERSION (pyenv install $PY_VERSION, or set BAI_PYTHON_26_09)"
 bash "$STACK_DIR/down.sh" "$GEN" >/dev/null   # whatever an earlier run left behind
@@ -32,9 +31,6 @@ PKGS=(backend.ai-manager backend.ai-webserver backend.ai-agent)
 [ "$WITH_STORAGE" = 1 ] && PKGS+=(backend.ai-storage-proxy)
 ensure_venv "$PY" "" "${PKGS[@]/%/==$PKG_VERSION}"
 BAI="$VENV/bin/backend.ai"
-# The manager builds an aiodocker client at start-up, which asserts that a Docker host is
-# configured; nothing needs to listen there.
-export DOCKER_HOST="unix://$RUN/no-docker.sock"
 
 # ---------------------------------------------------------------- configs
 cat >"$ETC/manager.toml" <<EOF
@@ -229,8 +225,8 @@ backend = "vfs"
 path = "$SP/vfroot/volume1"
 EOF
   port_free "$PORT_STORAGE_CLIENT" "$PORT_STORAGE_MANAGER" "$PORT_STORAGE_INTERNAL"
-  BACKENDAI_PROMETHEUS_DIR="$SP/run/prometheus" start_daemon storage-proxy "$SP" \
-    "$BAI" storage start-server -f "$SP/storage-proxy.toml"
+  start_daemon storage-proxy "$SP" \
+    env BACKENDAI_PROMETHEUS_DIR="$SP/run/prometheus" "$BAI" storage start-server -f "$SP/storage-proxy.toml"
 fi
 
 # ---------------------------------------------------------------- manager
@@ -425,14 +421,12 @@ start_daemon webserver "$WEB" "$BAI" web start-server -f "$WEB/webserver.toml"
 # ---------------------------------------------------------------- readiness
 # All four start at once (their start-up is mostly imports); now wait for each.
 if [ "$WITH_STORAGE" = 1 ]; then
-  WAIT_PID=storage-proxy wait_for 90 "storage proxy" \
-    curl -sf -H "X-BackendAI-Storage-Auth-Token: $STORAGE_SECRET" "http://127.0.0.1:$PORT_STORAGE_MANAGER/volumes"
+  WAIT_PID=storage-proxy wait_for 90 "storage proxy" ready storage-proxy
 fi
-WAIT_PID=manager wait_for 120 manager curl -sf "http://127.0.0.1:$PORT_MANAGER/"
+WAIT_PID=manager wait_for 120 manager ready manager
 # The agent registers through etcd and the manager's RPC; ready once the manager has it ALIVE.
-WAIT_PID=agent wait_for 120 "agent (ALIVE)" bash -c \
-  "PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -p $PORT_PG -U postgres -d backend -Atc \"select status from agents where id='i-dummy-01'\" | grep -qx ALIVE"
-WAIT_PID=webserver wait_for 60 webserver curl -sf "http://127.0.0.1:$PORT_WEB/func/"
+WAIT_PID=agent wait_for 120 "agent (ALIVE)" ready agent
+WAIT_PID=webserver wait_for 60 webserver ready webserver
 
 # ---------------------------------------------------------------- what is running
 hello=$(curl -sf "http://127.0.0.1:$PORT_MANAGER/")
