@@ -67,7 +67,7 @@ class LiveResponse(web.StreamResponse):
 PROBLEM_KINDS: dict[str, tuple[str, str]] = {
     "generic-bad-request": ("Bad request.", "backendai_generic_bad-request"),
     "invalid-api-params": ("Missing or invalid API parameters.", "api_parsing_invalid-parameters"),
-    "invalid-auth-params": ("Missing or invalid authorization parameters.", "user_auth_bad-request"),
+    "invalid-auth-params": ("Missing or invalid authorization parameters.", "user_auth_invalid-parameters"),
     "auth-failed": ("Credential/signature mismatch.", "user_auth_unauthorized"),
     "generic-forbidden": ("Forbidden operation.", "user_auth_forbidden"),
     "object-not-found": ("No such object.", "backendai_generic_not-found"),

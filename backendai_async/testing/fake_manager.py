@@ -15,6 +15,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,8 @@ class FakeManager:
 
     ``generation`` is a key of ``GENERATIONS`` or a ``Generation``. ``keypairs`` replace
     ``DEFAULT_KEYPAIRS``; ``users`` (username -> (password, access key)) replace ``DEFAULT_USERS``;
-    ``clock`` returns the server's "now" (aware, UTC) for the ±15 min date window.
+    ``clock`` returns the server's "now" (aware, UTC) for the ±15 min date window and the ``Date``
+    header of its answers.
     Public state may be changed at any time: ``keypairs``, ``users``, ``sessions`` (and
     ``terminated``), ``termination_delay``, ``unknown_images``, ``directory`` (what GraphQL lists
     besides those), ``vfolders``, ``admin``, ``sso_tokens``, ``graphql_handler``,
@@ -266,6 +268,9 @@ class FakeManager:
             response = await self._player.play(request, fault, lambda: self._respond(request, record))
         if isinstance(response, LiveResponse):  # streams: SSE, websockets, subprocess execution
             return await response.serve(request)
+        response.headers.setdefault(
+            "Date", format_datetime(self.clock().astimezone(timezone.utc), usegmt=True)
+        )  # the server's clock
         return response
 
     def _respond(self, request: web.Request, record: RecordedRequest) -> web.StreamResponse:
