@@ -4,6 +4,7 @@ lifecycle, version negotiation and the ``request`` escape hatch."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -20,7 +21,7 @@ from .resources.maintenance import Resources
 from .resources.pipeline import GatedPipeline, supports
 from .resources.query import GraphQL
 from .results import ServerVersion
-from .transport import Params, Transport
+from .transport import Clock, Params, Transport
 from .utils import Utils
 from .versions import ApiVersion, manager_version_key
 
@@ -92,6 +93,7 @@ class BaseClient:
         *,
         authenticator: Authenticator | None = None,
         http_session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config if config is not None else ClientConfig.from_env()
         if authenticator is None:
@@ -104,6 +106,7 @@ class BaseClient:
             closing=self._closer.signal,
             http_session=http_session,
             user_agent=user_agent,
+            clock=Clock(clock) if clock is not None else None,
         )
         self._gated = GatedPipeline(self._pipeline)  # what resources use: refuses routes the server lacks
         self._closed = False
@@ -141,6 +144,12 @@ class BaseClient:
     @property
     def authenticator(self) -> Authenticator:
         return self._pipeline.authenticator
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds added to the local clock to date signed requests: 0.0 until a server refuses a
+        skewed date, then the offset its ``Date`` header showed."""
+        return self._pipeline.clock.offset
 
     def _part(self, cls: type[_Part]) -> _Part:
         part = self._parts.get(cls)
@@ -226,7 +235,8 @@ class Client(BaseClient):
     User-Agent. ``authenticator`` replaces the built-in one of the connection mode (HMAC signing in
     API mode, the webserver session in SESSION mode). ``http_session`` lends an
     ``aiohttp.ClientSession`` that the client uses but never closes; without it the client creates
-    its own inside the running loop on first use and closes it in ``close()``.
+    its own inside the running loop on first use and closes it in ``close()``. ``clock`` returns
+    the local time (aware) that dates signed requests; ``clock_offset`` corrects it after a skew refusal.
 
     The calls live on sub-objects (``client.compute_session``, ``client.vfolder``, ``client.keypair``,
     …), each built on first use; the JS client's top-level names are aliases of their methods.

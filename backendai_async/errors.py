@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "AuthenticationError",
     "BackendAIError",
     "BadRequestError",
+    "ClockSkewError",
     "ConfigError",
     "ConflictError",
     "ErrorType",
@@ -94,6 +96,15 @@ class ServerError(BackendAIError):
 
 class BadRequestError(ServerError):
     """400."""
+
+
+class ClockSkewError(BadRequestError):
+    """400 ``Date/time sync error``: the server refused the request's date, more than 15 minutes
+    off its clock. ``server_time`` is the answer's ``Date`` (None if it had none)."""
+
+    def __init__(self, message: str, *, server_time: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.server_time = server_time
 
 
 class AuthenticationError(ServerError):

@@ -8,11 +8,13 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .errors import ServerError, server_error_class
+from .errors import ClockSkewError, ServerError, server_error_class
 
-__all__ = ["retry_after", "server_error", "snippet"]
+__all__ = ["http_date", "retry_after", "server_error", "snippet"]
 
 SNIPPET_LENGTH = 200
+#: the manager's refusal of a date outside its ±15 minutes (every release: 19.09 … 26.9)
+CLOCK_SKEW = (400, "invalid-auth-params", "Date/time sync error")
 
 
 def server_error(
@@ -47,7 +49,12 @@ def server_error(
         or "server error"
     )
     problem_type = _str_or_none(problem.get("type"))
-    return server_error_class(status, problem_type)(
+    fields: dict[str, Any] = {}
+    cls = server_error_class(status, problem_type)
+    if (status, (problem_type or "").rsplit("/", 1)[-1], message) == CLOCK_SKEW:
+        cls = ClockSkewError
+        fields["server_time"] = http_date(headers.get("Date"))
+    return cls(
         message,
         status=status,
         title=title,
@@ -57,6 +64,7 @@ def server_error(
         request_method=method,
         request_url=url,
         retry_after=retry_after(headers.get("Retry-After")),
+        **fields,
     )
 
 
@@ -68,13 +76,19 @@ def retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    when = http_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header (``Date``, ``Retry-After``) as an aware datetime; None if absent or bad."""
+    if not value:
+        return None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
 def snippet(raw: bytes) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import partial
@@ -22,10 +21,12 @@ from yarl import URL
 from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
-from ..errors import BackendAIError, RequestTimeoutError, ResponseError, UsageError
+from ..errors import BackendAIError, ClockSkewError, RequestTimeoutError, ResponseError, UsageError
 from ..versions import choose_api_version
 from .call_options import deadline, read_options, seconds_or_none
+from .clock import Clock
 from .http import HTTP, parse_body, read_body
+from .log import log
 from .prepare import Preparer
 from .request import Body, Params, ParseMode, Request, Response, ServerInfo, Target, safe_url
 from .retry import retry_delay
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Transport"]
 
-log = logging.getLogger("backendai_async")
 _T = TypeVar("_T")
 
 
@@ -55,13 +55,15 @@ class Transport:
         closing: AbortSignal,
         http_session: aiohttp.ClientSession | None = None,
         user_agent: str,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
         self.authenticator = authenticator
+        self.clock = clock or Clock()
         self._http = HTTP(http_session, config.ssl, authenticator.on_response)
         self._calls = Calls(closing)
         self._default_seconds = seconds_or_none(config.timeout, "timeout")
-        self._preparer = Preparer(config.endpoint_url, authenticator, user_agent)
+        self._preparer = Preparer(config.endpoint_url, authenticator, user_agent, self.clock)
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
         self._version_lock: asyncio.Lock | None = None
@@ -258,9 +260,10 @@ class Transport:
         attempt: Callable[[CIMultiDict[str], float | None], Awaitable[_T]],
     ) -> _T:
         """THE attempt loop: each attempt dated and authenticated anew under the time left,
-        retried as the policy allows."""
+        retried as the policy allows, and once more after correcting the clock for a skew refusal."""
         loop = asyncio.get_running_loop()
         attempts = 0
+        corrected = False
         while True:
             headers = await self._preparer.headers(request)
             remaining = None if limit is None else limit - loop.time()
@@ -271,6 +274,9 @@ class Transport:
             try:
                 return await attempt(headers, remaining)
             except BackendAIError as exc:
+                if isinstance(exc, ClockSkewError) and not corrected and self.clock.correct(exc):
+                    corrected = True  # the server refused before acting: safe for any method
+                    continue
                 delay = retry_delay(
                     exc,
                     attempts,

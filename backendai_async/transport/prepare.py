@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json as jsonlib
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from yarl import URL
 from ..auth import Authenticator, PreparedRequest
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
+from .clock import Clock
 from .request import Body, Params, Request, Target, query_pairs
 from .retry import IDEMPOTENT_METHODS
 
@@ -27,8 +27,9 @@ class Preparer:
     """Turns a call into a ``Request`` for the endpoint ``base``, and a ``Request`` into the
     headers of one attempt."""
 
-    def __init__(self, base: URL, authenticator: Authenticator, user_agent: str) -> None:
+    def __init__(self, base: URL, authenticator: Authenticator, user_agent: str, clock: Clock) -> None:
         self._authenticator = authenticator
+        self._clock = clock
         self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
         self._prefix = base.raw_path.rstrip("/")
         self._host = base.host_port_subcomponent or ""
@@ -91,7 +92,7 @@ class Preparer:
             return headers
         if request.extra_headers:
             headers.update(request.extra_headers)
-        date = datetime.now(timezone.utc).isoformat()
+        date = self._clock.date()
         headers["Date"] = date
         headers["Content-Type"] = request.content_type
         if request.version is not None:

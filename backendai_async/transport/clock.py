@@ -1,0 +1,50 @@
+"""The clock that dates signed requests, corrected by the offset a server shows when it refuses
+a skewed date (``ClockSkewError``: its ``Date`` header)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from ..errors import ClockSkewError
+from .log import log_clock_correction
+
+__all__ = ["Clock", "utc_now"]
+
+#: a refusal whose server time agrees with the corrected clock within this (seconds) was not about
+#: our date (an authenticator wrote its own): no correction, no retry. A real skew is ≥ 15 minutes.
+_AGREEMENT = 60.0
+_DATE_RESOLUTION = 0.5  # an HTTP Date has whole seconds: the server's time lies in [Date, Date + 1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Clock:
+    """``now()`` (the local wall clock, aware) plus ``offset`` seconds learnt from the server."""
+
+    __slots__ = ("_delta", "now", "offset")
+
+    def __init__(self, now: Callable[[], datetime] = utc_now) -> None:
+        self.now = now
+        self.offset = 0.0
+        self._delta: timedelta | None = None
+
+    def date(self) -> str:
+        """The ``Date`` header of a signed attempt (ISO 8601, UTC)."""
+        now = self.now()
+        return (now if self._delta is None else now + self._delta).isoformat()
+
+    def correct(self, refusal: ClockSkewError) -> bool:
+        """Take the offset from the refusal's server time; True if it changed, so that re-signing
+        can help. False without a ``Date``, or when the corrected clock already agrees."""
+        if refusal.server_time is None:
+            return False
+        offset = (refusal.server_time - self.now()).total_seconds() + _DATE_RESOLUTION
+        if abs(offset - self.offset) < _AGREEMENT:
+            return False
+        log_clock_correction(offset, self.offset)
+        self.offset = offset
+        self._delta = timedelta(seconds=offset)
+        return True

@@ -1,0 +1,36 @@
+"""The pipeline's log lines, on the ``backendai_async`` logger: INFO lines for reconnects,
+failovers and clock corrections."""
+
+from __future__ import annotations
+
+import logging
+
+__all__ = ["log", "log_clock_correction", "log_failover", "log_reconnect"]
+
+log = logging.getLogger("backendai_async")
+
+
+def log_reconnect(what: str, attempt: int, delay: float, error: BaseException | None) -> None:
+    """INFO: a stream ``what`` reconnects (attempt ``attempt``, 1-based) in ``delay`` seconds."""
+    log.info("reconnecting %s in %.2fs (attempt %d) after %s", what, delay, attempt, _describe(error))
+
+
+def log_failover(failed: str, to: str, error: BaseException | None) -> None:
+    """INFO: the endpoint ``failed`` is left for ``to`` (both as safe to show)."""
+    log.info("failing over from %s to %s after %s", failed, to, _describe(error))
+
+
+def log_clock_correction(offset: float, previous: float) -> None:
+    """INFO: the server refused a skewed date; dates are now signed ``offset`` seconds off the local clock."""
+    log.info("clock skew: the server refused the date; now signing %+.1fs off the local clock (was %+.1fs)",
+             offset, previous)  # fmt: skip
+
+
+def _describe(outcome: object) -> str:
+    """A status, with the error's class for a failure; 101 for an open websocket."""
+    if outcome is None:
+        return "no error"
+    status = getattr(outcome, "status", None)
+    if not isinstance(outcome, BaseException):
+        return str(status or 101)
+    return f"{status} {type(outcome).__name__}" if status else type(outcome).__name__
