@@ -3,7 +3,7 @@ lifecycle, version negotiation and the ``request`` escape hatch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -93,9 +93,12 @@ class BaseClient:
         *,
         authenticator: Authenticator | None = None,
         http_session: aiohttp.ClientSession | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config if config is not None else ClientConfig.from_env()
+        if trace_configs and http_session is not None:
+            raise ConfigError("trace_configs: pass them to your own http_session's aiohttp.ClientSession")
         if authenticator is None:
             authenticator = _default_authenticator(self.config)
         user_agent = f"backendai-async/{__version__}" + (f"; {agent_signature}" if agent_signature else "")
@@ -105,6 +108,7 @@ class BaseClient:
             authenticator,
             closing=self._closer.signal,
             http_session=http_session,
+            trace_configs=trace_configs,
             user_agent=user_agent,
             clock=Clock(clock) if clock is not None else None,
         )
@@ -235,8 +239,9 @@ class Client(BaseClient):
     User-Agent. ``authenticator`` replaces the built-in one of the connection mode (HMAC signing in
     API mode, the webserver session in SESSION mode). ``http_session`` lends an
     ``aiohttp.ClientSession`` that the client uses but never closes; without it the client creates
-    its own inside the running loop on first use and closes it in ``close()``. ``clock`` returns
-    the local time (aware) that dates signed requests; ``clock_offset`` corrects it after a skew refusal.
+    its own inside the running loop on first use and closes it in ``close()``. ``trace_configs``
+    (``aiohttp.TraceConfig``) go to that own session, for metrics and tracing. ``clock`` returns the
+    local time (aware) that dates signed requests; ``clock_offset`` corrects it after a skew refusal.
 
     The calls live on sub-objects (``client.compute_session``, ``client.vfolder``, ``client.keypair``,
     …), each built on first use; the JS client's top-level names are aliases of their methods.

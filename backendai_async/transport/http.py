@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from ssl import SSLContext
 from typing import Any, cast
 
@@ -28,7 +28,9 @@ class HTTP:
     """The client's ``aiohttp.ClientSession`` (borrowed, or created on first use and owned), the
     cookie-less one for URLs off the endpoint, and single attempts on them.
 
-    ``on_response`` sees the headers of every answer from the endpoint (not of bare requests).
+    ``on_response`` sees the headers of every answer from the endpoint (not of bare requests);
+    ``trace_configs`` go to the endpoint's session when it is created here; the bare session
+    traces like the endpoint's.
     """
 
     def __init__(
@@ -36,12 +38,14 @@ class HTTP:
         session: aiohttp.ClientSession | None,
         ssl: SSLContext | bool,
         on_response: Callable[[Mapping[str, str]], None],
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._bare_session: aiohttp.ClientSession | None = None
         self._ssl = ssl
         self._on_response = on_response
+        self._trace_configs = list(trace_configs) or None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -50,6 +54,7 @@ class HTTP:
             self._session = aiohttp.ClientSession(
                 cookie_jar=aiohttp.CookieJar(unsafe=True),  # keep the login cookie on IP endpoints
                 timeout=_NO_TIMEOUT,
+                trace_configs=self._trace_configs,
             )
         return self._session
 
@@ -63,6 +68,7 @@ class HTTP:
                 connector_owner=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=_NO_TIMEOUT,
+                trace_configs=self.session.trace_configs,
             )
         return self._bare_session
 

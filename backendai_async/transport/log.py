@@ -1,13 +1,25 @@
-"""The pipeline's log lines, on the ``backendai_async`` logger: INFO lines for reconnects,
-failovers and clock corrections."""
+"""The pipeline's log lines, on the ``backendai_async`` logger: one DEBUG line per attempt, INFO
+lines for retries, reconnects, failovers and clock corrections. URLs are masked (``safe_url``)."""
 
 from __future__ import annotations
 
 import logging
 
-__all__ = ["log", "log_clock_correction", "log_failover", "log_reconnect"]
+from .request import Request, safe_url
+
+__all__ = ["log", "log_attempt", "log_clock_correction", "log_failover", "log_reconnect"]
 
 log = logging.getLogger("backendai_async")
+
+
+def log_attempt(request: Request, attempt: int, elapsed: float, outcome: object) -> None:
+    """DEBUG: attempt number ``attempt`` got its answer (headers) after ``elapsed`` seconds: ``outcome`` (a
+    response, a websocket or an error). Callers check ``log.isEnabledFor(logging.DEBUG)`` first,
+    so that this costs nothing when off."""
+    log.debug(
+        "%s %s -> %s in %.3fs (attempt %d, api %s)",
+        request.method, safe_url(request.url), _describe(outcome), elapsed, attempt, request.version or "-",
+    )  # fmt: skip
 
 
 def log_reconnect(what: str, attempt: int, delay: float, error: BaseException | None) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,7 +27,7 @@ from ..versions import choose_api_version
 from .call_options import deadline, read_options, seconds_or_none
 from .clock import Clock
 from .http import HTTP, parse_body, read_body
-from .log import log
+from .log import log, log_attempt
 from .prepare import Preparer
 from .request import Body, Params, ParseMode, Request, Response, ServerInfo, Target, safe_url
 from .retry import retry_delay
@@ -54,13 +55,14 @@ class Transport:
         *,
         closing: AbortSignal,
         http_session: aiohttp.ClientSession | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
         user_agent: str,
         clock: Clock | None = None,
     ) -> None:
         self.config = config
         self.authenticator = authenticator
         self.clock = clock or Clock()
-        self._http = HTTP(http_session, config.ssl, authenticator.on_response)
+        self._http = HTTP(http_session, config.ssl, authenticator.on_response, trace_configs)
         self._calls = Calls(closing)
         self._default_seconds = seconds_or_none(config.timeout, "timeout")
         self._preparer = Preparer(config.endpoint_url, authenticator, user_agent, self.clock)
@@ -262,6 +264,7 @@ class Transport:
         """THE attempt loop: each attempt dated and authenticated anew under the time left,
         retried as the policy allows, and once more after correcting the clock for a skew refusal."""
         loop = asyncio.get_running_loop()
+        debug = log.isEnabledFor(logging.DEBUG)
         attempts = 0
         corrected = False
         while True:
@@ -271,9 +274,15 @@ class Transport:
                 raise RequestTimeoutError(
                     "the call's deadline passed", request_method=request.method, request_url=safe_url(request.url)
                 )
+            started = loop.time() if debug else 0.0
             try:
-                return await attempt(headers, remaining)
+                result = await attempt(headers, remaining)
+                if debug:
+                    log_attempt(request, attempts + corrected + 1, loop.time() - started, result)
+                return result
             except BackendAIError as exc:
+                if debug:
+                    log_attempt(request, attempts + corrected + 1, loop.time() - started, exc)
                 if isinstance(exc, ClockSkewError) and not corrected and self.clock.correct(exc):
                     corrected = True  # the server refused before acting: safe for any method
                     continue
