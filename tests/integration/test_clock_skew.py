@@ -113,3 +113,4 @@ async def test_a_client_20_minutes_behind_works(
     assert 1190 < result["clock_offset"] < 1210
     corrections = [line for line in err.decode().splitlines() if line.startswith("INFO backendai_async clock skew")]
     assert len(corrections) == 1, err.decode()
+    print(f"{generation}: local clock {behind:.1f}s behind, clock_offset {result['clock_offset']:.1f}s")

@@ -13,7 +13,7 @@ import pytest
 
 import backendai_async as bai
 from backendai_async.testing import FakeManager, Fault
-from backendai_async.transport import pipeline
+from backendai_async.transport import log, pipeline
 
 from .conftest import AK, SK
 
@@ -60,10 +60,11 @@ async def test_a_debug_log_shows_every_attempt_and_no_secret(fm: FakeManager, ca
     assert any("token=%2A%2A%2A" in a[1] or "token=***" in a[1] for a in lines)  # masked storage tokens
 
     tokens = {r.query["token"] for r in fm.vfolders.storage_requests if "token" in r.query}
-    sessions = {r.headers[h] for r in fm.requests for h in ("X-BackendAI-SessionID", "Cookie") if h in r.headers}
+    sessions = {r.headers["X-BackendAI-SessionID"] for r in fm.requests if "X-BackendAI-SessionID" in r.headers}
+    cookies = {c.split("=", 1)[1] for r in fm.requests for c in r.headers.get("Cookie", "").split("; ") if "=" in c}
     signatures = {r.headers["Authorization"].rsplit(":", 1)[1] for r in fm.requests if "Authorization" in r.headers}
-    secrets = {SK, PASSWORD, *tokens, *sessions, *signatures}
-    assert tokens and sessions and signatures
+    secrets = {SK, PASSWORD, *tokens, *sessions, *cookies, *signatures}
+    assert tokens and sessions and cookies and signatures
     text = caplog.text
     for secret in secrets:
         assert secret not in text
@@ -101,3 +102,14 @@ async def test_trace_configs_with_a_borrowed_session_are_refused(fm: FakeManager
     async with aiohttp.ClientSession() as http:
         with pytest.raises(bai.ConfigError, match="trace_configs"):
             bai.Client(bai.ClientConfig(AK, SK, str(fm.url)), http_session=http, trace_configs=[aiohttp.TraceConfig()])
+
+
+def test_reconnects_and_failovers_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="backendai_async")
+    error = bai.RequestError("could not send the request: refused")
+    log.log_reconnect("session events", 3, 1.5, error)
+    log.log_failover("http://a:8081", "http://b:8081", bai.InternalServerError("down", status=503))
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "reconnecting session events in 1.50s (attempt 3) after RequestError"),
+        (logging.INFO, "failing over from http://a:8081 to http://b:8081 after 503 InternalServerError"),
+    ]
