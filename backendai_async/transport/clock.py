@@ -11,8 +11,8 @@ from .log import log_clock_correction
 
 __all__ = ["Clock", "utc_now"]
 
-#: a refusal whose server time agrees with the corrected clock within this (seconds) was not about
-#: our date (an authenticator wrote its own): no correction, no retry. A real skew is ≥ 15 minutes.
+#: offsets closer than this (seconds) agree: a refusal of a date signed with an offset that agrees
+#: with the server's was not about our clock (an authenticator wrote its own). A real skew is ≥ 15 min.
 _AGREEMENT = 60.0
 _DATE_RESOLUTION = 0.5  # an HTTP Date has whole seconds: the server's time lies in [Date, Date + 1)
 
@@ -36,15 +36,17 @@ class Clock:
         now = self.now()
         return (now if self._delta is None else now + self._delta).isoformat()
 
-    def correct(self, refusal: ClockSkewError) -> bool:
-        """Take the offset from the refusal's server time; True if it changed, so that re-signing
-        can help. False without a ``Date``, or when the corrected clock already agrees."""
+    def correct(self, refusal: ClockSkewError, signed_with: float) -> bool:
+        """After the refusal of a date signed with offset ``signed_with``: take the offset from the
+        server's time (unless a concurrent call already did) and tell whether signing again can
+        help. False without a ``Date``, or when ``signed_with`` already agreed with the server."""
         if refusal.server_time is None:
             return False
         offset = (refusal.server_time - self.now()).total_seconds() + _DATE_RESOLUTION
-        if abs(offset - self.offset) < _AGREEMENT:
+        if abs(offset - signed_with) < _AGREEMENT:
             return False
-        log_clock_correction(offset, self.offset)
-        self.offset = offset
-        self._delta = timedelta(seconds=offset)
+        if abs(offset - self.offset) >= _AGREEMENT:
+            log_clock_correction(offset, self.offset)
+            self.offset = offset
+            self._delta = timedelta(seconds=offset)
         return True

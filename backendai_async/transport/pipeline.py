@@ -268,6 +268,7 @@ class Transport:
         attempts = 0
         corrected = False
         while True:
+            signed_with = self.clock.offset
             headers = await self._preparer.headers(request)
             remaining = None if limit is None else limit - loop.time()
             if remaining is not None and remaining <= 0:
@@ -283,7 +284,7 @@ class Transport:
             except BackendAIError as exc:
                 if debug:
                     log_attempt(request, attempts + corrected + 1, loop.time() - started, exc)
-                if isinstance(exc, ClockSkewError) and not corrected and self.clock.correct(exc):
+                if isinstance(exc, ClockSkewError) and not corrected and self.clock.correct(exc, signed_with):
                     corrected = True  # the server refused before acting: safe for any method
                     continue
                 delay = retry_delay(

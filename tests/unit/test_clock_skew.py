@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -93,6 +94,18 @@ async def test_a_client_behind_is_corrected_once_and_keeps_the_offset(
     assert len(skew_lines(caplog)) == 1
 
 
+async def test_concurrent_refusals_all_retry_and_correct_once(
+    server_ahead: FakeManager, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backendai_async")
+    async with client_for(server_ahead, api_version="v9.20250722") as client:
+        calls = [client.request("POST", "/auth/test", json={"echo": str(i)}) for i in range(5)]
+        answers = await asyncio.gather(*calls)
+    assert [a["echo"] for a in answers] == ["0", "1", "2", "3", "4"]
+    assert len(server_ahead.requests) == 10
+    assert len(skew_lines(caplog)) == 1
+
+
 async def test_a_client_clock_behind_is_corrected_on_any_method(fm: FakeManager) -> None:
     async with client_for(fm, clock=lambda: utc_now() - SKEW, api_version="v9.20250722") as client:
         assert await client.request("POST", "/auth/test", json={"echo": "x"}) == {"authorized": "yes", "echo": "x"}
@@ -141,11 +154,13 @@ def test_the_clock_dates_with_its_offset() -> None:
     clock = Clock(lambda: now)
     assert clock.date() == "2026-01-01T12:00:00.250000+00:00"
     refusal = bai.ClockSkewError("Date/time sync error", status=400, server_time=now + SKEW)
-    assert clock.correct(refusal)
+    assert clock.correct(refusal, 0.0)
     assert clock.offset == 1200.5  # the server's time lies within the second its Date names
     assert clock.date() == "2026-01-01T12:20:00.750000+00:00"
-    assert not clock.correct(refusal)  # nothing new to learn
-    assert not clock.correct(bai.ClockSkewError("Date/time sync error", status=400))  # no Date header
+    assert clock.correct(refusal, 0.0)  # a call signed before the correction: signing again helps
+    assert clock.offset == 1200.5
+    assert not clock.correct(refusal, 1200.5)  # signed with the right offset: not about our clock
+    assert not clock.correct(bai.ClockSkewError("Date/time sync error", status=400), 0.0)  # no Date header
 
 
 class OwnDateAuthenticator(bai.HMACAuthenticator):
