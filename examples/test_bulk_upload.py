@@ -60,8 +60,8 @@ async def test_every_file_arrives_intact(fake_manager: FakeManager, tree: Path, 
     lines = out.getvalue().splitlines()  # not a terminal: one line per finished file
     assert len(lines) == len(FILES)
     assert sorted(line.rsplit("  ", 1)[1] for line in lines) == sorted(uploaded)
-    total = sum(len(d) for d in FILES.values())
-    assert lines[-1].startswith(f"{len(FILES)}/{len(FILES)} files  {total / 1024:.1f} KiB/{total / 1024:.1f} KiB  100.0%")
+    kib = sum(len(d) for d in FILES.values()) / 1024
+    assert lines[-1].startswith(f"{len(FILES)}/{len(FILES)} files  {kib:.1f} KiB/{kib:.1f} KiB  100.0%")
 
 
 async def test_a_terminal_gets_one_live_line(fake_manager: FakeManager, tree: Path) -> None:
