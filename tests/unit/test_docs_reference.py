@@ -1,0 +1,132 @@
+"""Every public name is documented: it has a docstring, and the API reference (``docs/reference/``)
+renders it with a ``::: identifier`` directive of mkdocstrings."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import backendai_async as bai
+import backendai_async.testing as testing
+from backendai_async.auth import Authenticator
+from backendai_async.client import Client
+
+from .conftest import AK, SK
+
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference"
+
+
+def rendered() -> set[str]:
+    """The identifiers the reference pages render."""
+    directive = re.compile(r"^::: (\S+)\s*$", re.MULTILINE)
+    return {m.group(1) for page in REFERENCE.glob("*.md") for m in directive.finditer(page.read_text("utf-8"))}
+
+
+def identifiers(module: ModuleType, name: str, obj: Any) -> set[str]:
+    """The ways a directive may name ``obj``: through the package, or where it is defined."""
+    found = {f"{module.__name__}.{name}"}
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        found.add(f"{obj.__module__}.{obj.__qualname__}")
+    return found
+
+
+def own_docstring(obj: Any) -> str | None:
+    """The object's own docstring (``inspect.getdoc`` would take a base class's)."""
+    doc = vars(obj).get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    return doc if isinstance(doc, str) and doc.strip() else None
+
+
+def public_members(cls: type) -> dict[str, Any]:
+    """The public methods and properties ``cls`` defines or inherits (``object``'s left out)."""
+    members: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        for name, value in vars(klass).items():
+            if isinstance(value, (staticmethod, classmethod)):
+                value = value.__func__
+            if not name.startswith("_") and (inspect.isfunction(value) or isinstance(value, property)):
+                members[name] = value
+    return members
+
+
+PROTOCOL_METHODS = {name for name in vars(Authenticator) if not name.startswith("_")}
+
+
+def sub_object_classes() -> dict[str, type]:
+    """``Client``'s sub-objects (``client.compute_session``, …) and their classes."""
+
+    async def build() -> dict[str, type]:
+        async with bai.Client(
+            bai.ClientConfig(AK, SK, "http://127.0.0.1:9")
+        ) as client:  # building a sub-object sends nothing
+            return {
+                name: type(getattr(client, name))
+                for name, attribute in vars(Client).items()
+                if isinstance(attribute, property)
+            }
+
+    return asyncio.run(build())
+
+
+@pytest.mark.parametrize("module", [bai, testing], ids=lambda m: m.__name__)
+def test_every_public_name_is_in_the_reference(module: ModuleType) -> None:
+    pages = rendered()
+    missing = [name for name in module.__all__ if not identifiers(module, name, getattr(module, name)) & pages]
+    assert not missing, f"add a `::: {module.__name__}.NAME` directive to docs/reference/ for: {missing}"
+
+
+@pytest.mark.parametrize("module", [bai, testing], ids=lambda m: m.__name__)
+def test_every_public_class_and_function_has_a_docstring(module: ModuleType) -> None:
+    objects = {name: getattr(module, name) for name in module.__all__}
+    missing = [
+        name
+        for name, obj in objects.items()
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and own_docstring(obj) is None
+    ]
+    assert not missing
+
+
+def test_the_public_classes_document_their_methods() -> None:
+    """Methods that implement the ``Authenticator`` protocol are documented on the protocol."""
+    missing = [
+        f"{name}.{member}"
+        for name in bai.__all__
+        if inspect.isclass(cls := getattr(bai, name)) and not issubclass(cls, BaseException)
+        for member, value in public_members(cls).items()
+        if own_docstring(value) is None and member not in PROTOCOL_METHODS
+    ]
+    assert not missing
+
+
+def test_every_sub_object_is_in_the_reference_with_documented_methods() -> None:
+    classes = sub_object_classes()
+    assert {"compute_session", "vfolder", "keypair", "graphql", "account"} <= classes.keys()
+    pages = rendered()
+    unrendered = [name for name, cls in classes.items() if f"{cls.__module__}.{cls.__qualname__}" not in pages]
+    assert not unrendered, f"add the class of client.NAME to docs/reference/sub-objects.md: {unrendered}"
+    undocumented = [
+        f"client.{name}.{member}"
+        for name, cls in classes.items()
+        for member, value in public_members(cls).items()
+        if own_docstring(value) is None
+    ]
+    assert not undocumented
+
+
+def test_the_reference_renders_only_what_exists() -> None:
+    """A directive naming something that is gone fails here before it fails the docs build."""
+    for identifier in rendered():
+        module_name, _, attribute = identifier.rpartition(".")
+        try:
+            importlib.import_module(identifier)
+            continue
+        except ImportError:
+            pass
+        parent = importlib.import_module(module_name) if module_name else None
+        assert parent is not None and hasattr(parent, attribute), identifier
