@@ -1,6 +1,6 @@
 """mkdocs hook: the tables the docs generate from the code at build time, never copied by hand.
 
-``compatibility.md``: generation × feature, from ``backendai_async.versions`` (FEATURES,
+``compatibility.md``: generation by feature, from ``backendai_async.versions`` (FEATURES,
 GRAPHQL_GATES, REST_GATES) and the server generations the FakeManager simulates
 (``backendai_async.testing.generations.GENERATIONS``). ``reference/client.md``: the JavaScript
 top-level names of ``Client`` and the sub-object method each one is an alias of.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from backendai_async import client as client_module
-from backendai_async.client import Client
+from backendai_async.client import Client, _Alias
 from backendai_async.testing.generations import GENERATIONS, Generation
 from backendai_async.versions import FEATURES, GRAPHQL_GATES, REST_GATES, Gate, choose_api_version, feature_enabled
 
@@ -95,9 +95,9 @@ def aliases_table() -> str:
     """``Client``'s JavaScript top-level names, each linked to the method it stands for."""
     lines = [_row(["`Client` name", "alias of"]), _row(["---"] * 2)]
     for name, attribute in vars(Client).items():
-        if type(attribute).__name__ != "_Alias":
+        if not isinstance(attribute, _Alias):
             continue
-        sub_object = getattr(attribute, "_sub_object")  # the _Alias records which sub-object it calls
+        sub_object = attribute._sub_object  # the sub-object whose method the alias calls
         method = getattr(Client, name)  # on the class, an alias is the method it stands for
         owner = _sub_object_class(sub_object)
         target = f"{owner.__module__}.{owner.__qualname__}.{method.__name__}"

@@ -1,26 +1,30 @@
 """Every public name is documented: it has a docstring, and the API reference (``docs/reference/``)
-renders it with a ``::: identifier`` directive of mkdocstrings."""
+renders it with a ``::: identifier`` directive of mkdocstrings. The tables the docs generate at build
+time (``docs/hooks/generated.py``) follow the code."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import re
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 
 import backendai_async as bai
 import backendai_async.testing as testing
+from backendai_async import versions
 from backendai_async.auth import Authenticator
 from backendai_async.client import Client
 
 from .conftest import AK, SK
 
-REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+REFERENCE = DOCS / "reference"
 
 
 def rendered() -> set[str]:
@@ -130,3 +134,46 @@ def test_the_reference_renders_only_what_exists() -> None:
             pass
         parent = importlib.import_module(module_name) if module_name else None
         assert parent is not None and hasattr(parent, attribute), identifier
+
+
+def load_hook() -> Any:
+    spec = importlib.util.spec_from_file_location("docs_generated_hook", DOCS / "hooks" / "generated.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return hook
+
+
+def test_the_compatibility_table_follows_the_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(versions.FEATURES, "made-up", versions.Gate(manager="24.09"))
+    monkeypatch.setattr(versions, "_ENABLED", {})  # feature_enabled's cache: leave no trace
+    table = load_hook().features_table().splitlines()
+    generations = [cell.strip() for cell in table[0].strip("|").split("|")][2:]
+    assert generations[:2] == ["18.12", "19.09"] and generations[-1] == "26.9"
+    row = next(line for line in table if line.startswith("| `made-up` |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1] == "manager ≥ 24.09"
+    assert dict(zip(generations, cells[2:], strict=True)) == {
+        g: "✓" if g in ("24.09", "25.12", "26.3", "26.9") else "—" for g in generations
+    }
+    assert len(table) == 2 + len(versions.FEATURES)
+
+
+def test_the_pages_get_their_tables() -> None:
+    hook = load_hook()
+
+    def page(uri: str) -> Any:
+        return SimpleNamespace(file=SimpleNamespace(src_uri=uri))
+
+    source = (DOCS / "compatibility.md").read_text("utf-8")
+    rendered = hook.on_page_markdown(source, page=page("compatibility.md"))
+    assert "<!--" not in rendered
+    assert "| `POST /folders/purge` | REST | `vfolder-trash-bin` | 24.09 on |" in rendered
+    aliases = hook.on_page_markdown((REFERENCE / "client.md").read_text("utf-8"), page=page("reference/client.md"))
+    assert (
+        "| `client.get_info` | [`client.compute_session.get_info`]"
+        "[backendai_async.resources.compute_session.ComputeSession.get_info] |"
+    ) in aliases
+    assert hook.on_page_markdown("# no markers", page=page("index.md")) == "# no markers"
+    with pytest.raises(ValueError, match="lost its marker"):
+        hook.on_page_markdown("# no markers", page=page("compatibility.md"))
