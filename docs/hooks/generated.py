@@ -45,6 +45,11 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _compact(lines: list[str]) -> str:
+    """A table styled compact (``.compat`` in ``stylesheets/extra.css``)."""
+    return '<div class="compat" markdown>\n\n' + "\n".join(lines) + "\n\n</div>"
+
+
 def generations_table() -> str:
     lines = [_row(["generation", "manager version", "API version negotiated", "session routes"])]
     lines.append(_row(["---"] * 4))
@@ -56,11 +61,11 @@ def generations_table() -> str:
 
 def features_table() -> str:
     gens = _generations()
-    lines = [_row(["feature", "needs", *(g.key for g in gens)]), _row(["---"] * (len(gens) + 2))]
+    lines = [_row(["feature", *(g.key for g in gens), "needs"]), _row(["---"] * (len(gens) + 2))]
     for feature, gate in FEATURES.items():
         cells = [YES if _open(feature, g) else NO for g in gens]
-        lines.append(_row([f"`{feature}`", _needs(gate), *cells]))
-    return "\n".join(lines)
+        lines.append(_row([f"`{feature}`", *cells, _needs(gate)]))
+    return _compact(lines)
 
 
 def elements_table() -> str:
@@ -71,7 +76,7 @@ def elements_table() -> str:
     for element, kind, feature in gated:
         span = _span([_open(feature, g) for g in gens], [g.key for g in gens])
         lines.append(_row([f"`{element}`", kind, f"`{feature}`", span]))
-    return "\n".join(lines)
+    return _compact(lines)
 
 
 def _span(opened: list[bool], keys: list[str]) -> str:
