@@ -46,6 +46,13 @@ def release(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml, docs/) into site/; any warning fails the build."""
+    session.install(".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The quick-start demo: a real server if BACKEND_ENDPOINT is set, else an in-process FakeManager."""
     session.install(".")

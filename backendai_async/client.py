@@ -140,6 +140,7 @@ class BaseClient:
 
     @property
     def authenticator(self) -> Authenticator:
+        """What adds the credentials to every attempt (given, or the connection mode's built-in)."""
         return self._pipeline.authenticator
 
     def _part(self, cls: type[_Part]) -> _Part:
@@ -157,6 +158,7 @@ class BaseClient:
 
     @property
     def api_version_major(self) -> int | None:
+        """The major number of ``api_version`` (e.g. 9; None before negotiation)."""
         version = self._pipeline.api_version
         return ApiVersion.parse(version).major if version else None
 
