@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -9,7 +10,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from ..errors import AbortError, BackendAIError
 from .context import Context
@@ -30,12 +31,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exited:  # --help (0), or a usage mistake (2), already printed
         return exited.code if isinstance(exited.code, int) else ExitCode.USAGE
     out = Output(sys.stdout, sys.stderr, as_json=args.json)
-    if args.debug:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger = logging.getLogger("backendai_async")
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
+    with _debug_log(args.debug):
+        return _run(args, out)
+
+
+@contextlib.contextmanager
+def _debug_log(enabled: bool) -> Iterator[None]:
+    """With ``--debug``, the SDK's DEBUG log on stderr while the command runs."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("backendai_async")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _run(args: argparse.Namespace, out: Output) -> int:
     try:
         settings = Settings.from_args(args, os.environ)
         prepare = getattr(args, "prepare", None)

@@ -35,8 +35,12 @@ class Output:
         if self.as_json:
             self.json(value)
         else:
-            self.stdout.write(text + "\n")
-            self.stdout.flush()
+            self.line(text)
+
+    def line(self, text: str) -> None:
+        """One line of text on stdout."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
 
     def table(self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> None:
         """The rows as JSON, or as aligned columns under a header."""

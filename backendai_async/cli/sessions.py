@@ -85,4 +85,4 @@ async def events(ctx: Context) -> None:
             fields = data if isinstance(data, dict) else {}
             session = fields.get("sessionName") or fields.get("sessionId") or "-"
             reason = fields.get("reason") or ""
-            ctx.out.result(None, f"{event.event}  {session}  {reason}".rstrip())
+            ctx.out.line(f"{event.event}  {session}  {reason}".rstrip())

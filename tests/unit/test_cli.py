@@ -213,3 +213,9 @@ def test_importing_the_sdk_does_not_import_the_cli() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+def test_login_without_a_user_off_a_terminal_is_a_usage_error(cli: Run) -> None:
+    code, out, err = cli("login")  # stdin is not a terminal here: nothing to ask
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == "backendai-async: error: login needs a user: --user or BACKEND_USER_ID\n"
