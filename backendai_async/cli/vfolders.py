@@ -26,7 +26,7 @@ async def create(ctx: Context) -> None:
         if not host:
             host = (await client.vfolder.list_hosts()).get("default")
             if not host:
-                raise UsageError("the server names no default host: give HOST (see the hosts of `vfolder ls`)")
+                raise UsageError("the server names no default host: give HOST")
         folder = await client.vfolder.create(ctx.args.name, host)
     ctx.out.result(folder, f"{ctx.args.name}: created on {host} (id {folder.get('id', '-')})")
 
