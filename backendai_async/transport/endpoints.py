@@ -37,13 +37,13 @@ CONNECT_TIMEOUT = 5.0
 _UNSENT = (aiohttp.ClientConnectorError, getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ClientConnectorError))
 
 
-def moves(exc: BackendAIError, request: Request) -> bool:
+def moves(exc: BackendAIError, *, retry_safe: bool, replayable: bool) -> bool:
     """Whether a call that failed with ``exc`` may be sent to another endpoint: for any method
     when nothing was sent (and the body can be sent again), else only when the call is safe to
     repeat and the failure is one of the connection or a gateway (502, 503, 504)."""
     if isinstance(exc.__cause__, _UNSENT):
-        return request.replayable
-    if not request.retry_safe:
+        return replayable
+    if not retry_safe:
         return False
     return isinstance(exc, RequestError) or exc.status in MOVE_STATUSES
 
@@ -148,12 +148,13 @@ class Endpoints:
 class Failover:
     """One call's view of the endpoints: which one its request is on, and which it tried."""
 
-    __slots__ = ("_endpoints", "_on", "_tried")
+    __slots__ = ("_endpoints", "_on", "_probing", "_tried")
 
     def __init__(self, endpoints: Endpoints) -> None:
         self._endpoints = endpoints
         self._on = endpoints.all[0]  # the pipeline prepares every call on the first endpoint
         self._tried: set[Endpoint] = set()
+        self._probing = False  # a failure now is one of GET /: the call itself was not sent
 
     def target(self, request: Request) -> tuple[Request, Preparer]:
         """``request`` moved onto the endpoint in use, and that endpoint's ``Preparer``."""
@@ -189,7 +190,9 @@ class Failover:
             info = endpoint.info
             if info is None:
                 started = endpoints.clock()
+                self._probing = True
                 info = await endpoints.probe(endpoint, remaining)
+                self._probing = False
                 if remaining is not None:
                     remaining -= endpoints.clock() - started
             endpoints.check(endpoint, info, request.version)
@@ -197,7 +200,8 @@ class Failover:
 
     def moved(self, request: Request, exc: BackendAIError) -> bool:
         """Whether the call goes on at another endpoint after ``exc`` (the failed one cools down)."""
-        if not moves(exc, request):
+        probing, self._probing = self._probing, False
+        if not moves(exc, retry_safe=request.retry_safe or probing, replayable=request.replayable or probing):
             return False
         endpoints, failed = self._endpoints, self._on
         failed.failed_at = endpoints.clock()

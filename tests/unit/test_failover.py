@@ -244,6 +244,20 @@ async def test_each_endpoint_is_asked_its_version_once(
     assert calls_to(fm2) == 2
 
 
+async def test_a_failed_version_probe_moves_any_method(
+    fm: FakeManager, fm2: FakeManager, clients: Callable[..., bai.Client]
+) -> None:
+    async with FakeManager() as fm3:
+        client = clients([str(fm.url), str(fm2.url), str(fm3.url)])
+        assert await client.get_manager_version()
+        await fm.close()
+        fm2.inject(Fault(path="/", status=503, times=None))  # its GET / fails: the POST was not sent there
+        answer = await client.request("POST", PATH, json={"echo": "x"})
+        assert answer["echo"] == "x"
+        assert (calls_to(fm2), calls_to(fm3)) == (0, 1)
+        assert client.endpoint == str(fm3.url)
+
+
 # ---- SESSION mode ----------------------------------------------------------------------------
 
 
