@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -86,6 +87,7 @@ def test_endpoints_from_a_sequence_a_comma_string_and_the_environment() -> None:
     assert config.endpoints == expected
     assert config.endpoint == "http://a:8090,https://b"
     assert str(config.endpoint_url) == "http://a:8090"
+    assert dataclasses.replace(config, timeout=3).endpoints == expected
     env = {"BACKEND_ACCESS_KEY": AK, "BACKEND_SECRET_KEY": SK, "BACKEND_ENDPOINT": "http://a:8090,https://b"}
     assert bai.ClientConfig.from_env(env).endpoints == expected
     assert bai.ClientConfig(AK, SK, "http://a:8090").endpoints == ("http://a:8090",)
