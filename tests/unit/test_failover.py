@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -136,6 +137,24 @@ async def test_dead_first_endpoint_moves_any_method_and_sticks(
     assert not caplog.records
     assert calls_to(fm) == 2
     assert calls_to(fm, "/") == 1  # negotiated once, on the endpoint that answered
+
+
+async def test_concurrent_calls_fail_over_once(
+    fm: FakeManager, clients: Callable[..., bai.Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = clients([dead_endpoint(), str(fm.url)], api_version=V9)
+    with caplog.at_level(logging.INFO, logger="backendai_async"):
+        answers = await asyncio.gather(*(client.request("POST", PATH, json={"echo": str(i)}) for i in range(20)))
+    assert [a["echo"] for a in answers] == [str(i) for i in range(20)]
+    assert sum("failing over" in r.getMessage() for r in caplog.records) == 1
+    assert calls_to(fm) == 20
+
+
+async def test_streamed_calls_move_too(fm: FakeManager, clients: Callable[..., bai.Client]) -> None:
+    client = clients([dead_endpoint(), str(fm.url)], api_version=V9)
+    async with client._pipeline.stream("POST", PATH, json={"echo": "streamed"}) as resp:
+        assert b"streamed" in await resp.read()
+    assert client.endpoint == str(fm.url)
 
 
 async def test_a_connect_that_hangs_moves_before_the_deadline(
