@@ -139,6 +139,12 @@ class BaseClient:
         return self._pipeline.http_session
 
     @property
+    def endpoint(self) -> str:
+        """The endpoint in use: the first of ``config.endpoints`` until a failover moves the client
+        to another (see ``Transport.endpoints``)."""
+        return str(self._pipeline.endpoint_url)
+
+    @property
     def authenticator(self) -> Authenticator:
         """What adds the credentials to every attempt (given, or the connection mode's built-in)."""
         return self._pipeline.authenticator
