@@ -24,6 +24,7 @@ class AbortSignal:
 
     @property
     def aborted(self) -> bool:
+        """Whether the controller has aborted."""
         return self._aborted
 
     @property
@@ -62,6 +63,7 @@ class AbortController:
         self.signal = AbortSignal()
 
     def abort(self, reason: object = None) -> None:
+        """Abort every call given this controller's signal; ``reason`` is kept on the signal."""
         self.signal._abort(reason)
 
     def __repr__(self) -> str:

@@ -94,6 +94,7 @@ class HMACAuthenticator:
 
     @property
     def access_key(self) -> str:
+        """The access key the requests are signed for (the secret key is never exposed)."""
         return self._signer.access_key
 
     def __repr__(self) -> str:

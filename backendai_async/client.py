@@ -146,7 +146,14 @@ class BaseClient:
         return self._pipeline.http_session
 
     @property
+    def endpoint(self) -> str:
+        """The endpoint in use: the first of ``config.endpoints`` until a failover moves the client
+        to another (see ``Transport.endpoints``)."""
+        return str(self._pipeline.endpoint_url)
+
+    @property
     def authenticator(self) -> Authenticator:
+        """What adds the credentials to every attempt (given, or the connection mode's built-in)."""
         return self._pipeline.authenticator
 
     @property
@@ -170,6 +177,7 @@ class BaseClient:
 
     @property
     def api_version_major(self) -> int | None:
+        """The major number of ``api_version`` (e.g. 9; None before negotiation)."""
         version = self._pipeline.api_version
         return ApiVersion.parse(version).major if version else None
 

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from ssl import SSLContext
 from typing import Literal
 
@@ -52,11 +52,16 @@ class ClientConfig:
     ``timeout`` is the default deadline of one call in seconds (connect, headers and body, all
     attempts); ``max_retries`` the extra attempts for calls that are safe to repeat; ``ssl`` is passed
     to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises).
+
+    ``endpoint`` may name several endpoints of one cluster (a sequence, or a comma-separated string)
+    for failover: ``endpoints`` is the normalised tuple and ``endpoint`` their comma-joined string
+    (the one URL when there is one). ``failover_cooldown`` is how many seconds an endpoint that
+    failed is passed over before the client tries it again.
     """
 
     access_key: str | None = None
     secret_key: str | None = dataclasses.field(default=None, repr=False)
-    endpoint: str | None = None
+    endpoint: str | Sequence[str] | None = None
     connection_mode: str = "API"
     _: dataclasses.KW_ONLY
     user_id: str | None = None
@@ -66,6 +71,8 @@ class ClientConfig:
     timeout: float = 15.0
     max_retries: int = 2
     ssl: bool | SSLContext = dataclasses.field(default=True, repr=False)
+    failover_cooldown: float = 30.0
+    endpoints: tuple[str, ...] = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         mode = str(self.connection_mode).upper()
@@ -82,7 +89,9 @@ class ClientConfig:
             set_(self, "password", self.secret_key)
             set_(self, "access_key", None)
             set_(self, "secret_key", None)
-        set_(self, "endpoint", str(_normalise_endpoint(self.endpoint or DEFAULT_ENDPOINT)))
+        endpoints = _normalise_endpoints(self.endpoint or DEFAULT_ENDPOINT)
+        set_(self, "endpoints", endpoints)
+        set_(self, "endpoint", ",".join(endpoints))
         if self.api_version is not None and not re.fullmatch(_API_VERSION, self.api_version):
             raise _bad("api_version", f"malformed version {self.api_version!r} (e.g. 'v9.20250722')")
         hash_type = self.hash_type.lower()
@@ -93,20 +102,22 @@ class ClientConfig:
             raise _bad("timeout", f"must be a positive number of seconds, not {self.timeout!r}")
         if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
             raise _bad("max_retries", f"must be an integer >= 0, not {self.max_retries!r}")
+        if not (isinstance(self.failover_cooldown, (int, float)) and self.failover_cooldown >= 0):
+            raise _bad("failover_cooldown", f"must be a number of seconds >= 0, not {self.failover_cooldown!r}")
 
     @property
     def endpoint_url(self) -> URL:
-        """The normalised endpoint as a URL (no trailing slash, no default port)."""
-        return URL(str(self.endpoint))
+        """The first endpoint as a URL (no trailing slash, no default port): the one tried first."""
+        return URL(self.endpoints[0])
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientConfig:
         """Build a config from ``BACKEND_*`` environment variables.
 
         ``BACKEND_ACCESS_KEY``, ``BACKEND_SECRET_KEY``, ``BACKEND_ENDPOINT`` (default
-        ``https://api.backend.ai``), ``BACKEND_ENDPOINT_TYPE`` (``api`` or ``session``),
-        ``BACKEND_VERSION`` (pins the API version), ``BACKEND_USER_ID`` and ``BACKEND_PASSWORD``
-        (SESSION mode), ``BACKEND_HASH_TYPE`` (default ``sha256``).
+        ``https://api.backend.ai``; several endpoints comma-separated), ``BACKEND_ENDPOINT_TYPE``
+        (``api`` or ``session``), ``BACKEND_VERSION`` (pins the API version), ``BACKEND_USER_ID``
+        and ``BACKEND_PASSWORD`` (SESSION mode), ``BACKEND_HASH_TYPE`` (default ``sha256``).
         """
         env = os.environ if environ is None else environ
 
@@ -124,6 +135,18 @@ class ClientConfig:
             api_version=get("api_version"),
             hash_type=get("hash_type") or "sha256",
         )
+
+
+def _normalise_endpoints(endpoint: str | Sequence[str]) -> tuple[str, ...]:
+    given = endpoint.split(",") if isinstance(endpoint, str) else list(endpoint)
+    if not all(isinstance(one, str) for one in given):
+        raise _bad("endpoint", f"must be a URL string or a sequence of them, not {endpoint!r}")
+    endpoints = tuple(str(_normalise_endpoint(one)) for one in given if one.strip())
+    if not endpoints:
+        raise _bad("endpoint", f"names no endpoint: {endpoint!r}")
+    if len(set(endpoints)) < len(endpoints):
+        raise _bad("endpoint", f"names an endpoint twice: {', '.join(endpoints)}")
+    return endpoints
 
 
 def _normalise_endpoint(endpoint: str) -> URL:

@@ -14,6 +14,7 @@ __all__ = [
     "ClockSkewError",
     "ConfigError",
     "ConflictError",
+    "EndpointMismatchError",
     "ErrorType",
     "GraphQLError",
     "GraphQLPermissionError",
@@ -197,6 +198,11 @@ class UsageError(BackendAIError, ValueError):
 
 class ConfigError(UsageError):
     """A configuration mistake, raised before any I/O."""
+
+
+class EndpointMismatchError(ConfigError):
+    """The configured endpoints serve different API versions, so they are not one cluster; raised
+    before the call is sent to the endpoint that differs."""
 
 
 class InvalidArgumentTypeError(UsageError, TypeError):

@@ -247,6 +247,8 @@ class DirectAccessInfo(TypedDict, total=False):
 
 
 class NumberFormat(TypedDict, total=False):
+    """How a slot is shown (``ResourceSlotDetail.number_format``): binary units, decimals kept."""
+
     binary: bool
     round_length: int
 
@@ -279,6 +281,8 @@ class ResourcePresetList(TypedDict, total=False):
 
 
 class ScalingGroupUsage(TypedDict, total=False):
+    """The slots used and remaining in one scaling group (``CheckPresetsResult.scaling_groups``)."""
+
     using: dict[str, str]
     remaining: dict[str, str]
 
@@ -301,6 +305,8 @@ class CheckPresetsResult(TypedDict, total=False):
 
 
 class ScalingGroupName(TypedDict, total=False):
+    """One entry of ``ScalingGroupList.scaling_groups``."""
+
     name: str
 
 
@@ -372,10 +378,14 @@ class VFolderId(TypedDict, total=False):
 
 
 class VolumeUsage(TypedDict, total=False):
+    """How full a storage volume is (``VolumeInfo.usage``), in percent."""
+
     percentage: float
 
 
 class VolumeInfo(TypedDict, total=False):
+    """One storage host of ``VFolderHosts.volume_info``: its backend and what it can do."""
+
     backend: str
     capabilities: list[str]
     usage: VolumeUsage
@@ -410,11 +420,15 @@ class VFolderFileList(TypedDict, total=False):
 
 
 class MkdirItem(TypedDict, total=False):
+    """One path of a mkdir: the path (``item``), and the reason when it failed (``msg``)."""
+
     item: str
     msg: str | None
 
 
 class MkdirResults(TypedDict, total=False):
+    """``MkdirResult.results``: the paths created and those that failed."""
+
     success: list[MkdirItem]
     failed: list[MkdirItem]
 

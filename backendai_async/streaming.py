@@ -272,6 +272,7 @@ class _WebSocketStream:
 
     @property
     def closed(self) -> bool:
+        """Whether the websocket is closed (or not opened yet)."""
         return self._ws is None or self._ws.closed
 
     async def _enter(self) -> None:
@@ -324,6 +325,7 @@ class Terminal(_WebSocketStream):
         await self._socket().send_str(json.dumps({"type": "stdin", "chars": base64.b64encode(raw).decode()}))
 
     async def resize(self, rows: int, cols: int) -> None:
+        """Tell the terminal its new size."""
         await self._socket().send_str(json.dumps({"type": "resize", "rows": rows, "cols": cols}))
 
     async def read(self) -> bytes:

@@ -39,10 +39,12 @@ class RunResult:
 
     @property
     def stdout(self) -> str:
+        """Everything the run wrote to standard output, joined."""
         return "".join(str(item[1]) for item in self.console if item and item[0] == "stdout")
 
     @property
     def stderr(self) -> str:
+        """Everything the run wrote to standard error, joined."""
         return "".join(str(item[1]) for item in self.console if item and item[0] == "stderr")
 
 

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
+from yarl import URL
 
 from ..auth import Authenticator
 from ..config import ClientConfig
@@ -34,6 +35,9 @@ class Pipeline(Protocol):
 
     @property
     def authenticator(self) -> Authenticator: ...
+
+    @property
+    def endpoint_url(self) -> URL: ...
 
     @property
     def api_version(self) -> str | None: ...
@@ -149,6 +153,10 @@ class GatedPipeline:
     @property
     def authenticator(self) -> Authenticator:
         return self._inner.authenticator
+
+    @property
+    def endpoint_url(self) -> URL:
+        return self._inner.endpoint_url
 
     @property
     def api_version(self) -> str | None:

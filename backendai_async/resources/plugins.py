@@ -21,6 +21,7 @@ class Cloud(Resource):
     """``client.cloud``: sign-up and password help of the hosted service."""
 
     async def ping(self, **options: Unpack[CallOptions]) -> Any:
+        """Whether the cloud plugin answers (``GET /cloud/ping``)."""
         return await self._send("GET", "/cloud/ping", **options)
 
     async def verify_email(self, token: str, **options: Unpack[CallOptions]) -> Any:
@@ -29,10 +30,12 @@ class Cloud(Resource):
         return await self._send("POST", "/cloud/verify-email", json=body, **options)
 
     async def send_verification_email(self, email: str, **options: Unpack[CallOptions]) -> Any:
+        """Mail a sign-up verification code to ``email``."""
         body = {"email": email}
         return await self._send("POST", "/cloud/send-verification-email", json=body, **options)
 
     async def send_password_change_email(self, email: str, **options: Unpack[CallOptions]) -> Any:
+        """Mail a password-change token to ``email`` (then ``change_password``)."""
         body = {"email": email}
         return await self._send("POST", "/cloud/send-password-change-email", json=body, **options)
 
@@ -46,6 +49,7 @@ class EduApp(Resource):
     """``client.edu_app``: the education app plugin."""
 
     async def ping(self, **options: Unpack[CallOptions]) -> Any:
+        """Whether the edu-app plugin answers (``GET /eduapp/ping``)."""
         return await self._send("GET", "/eduapp/ping", **options)
 
     async def get_mount_folders(self, **options: Unpack[CallOptions]) -> Any:
@@ -53,6 +57,7 @@ class EduApp(Resource):
         return await self._send("GET", "/eduapp/mounts", **options)
 
     async def get_user_projects(self, **options: Unpack[CallOptions]) -> Any:
+        """The caller's projects."""
         return await self._send("GET", "/eduapp/projects", **options)
 
     async def get_user_credential(self, stoken: str, **options: Unpack[CallOptions]) -> Any:

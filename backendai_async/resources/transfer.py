@@ -263,6 +263,8 @@ class Download:
     async def __aenter__(self) -> Download:
         try:
             self._pending = await self._next()  # opens the response: errors and size come now
+        except StopAsyncIteration:
+            pass  # an empty file: the iteration ends at once
         except BaseException:
             await self.close()
             raise

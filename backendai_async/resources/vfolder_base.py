@@ -31,5 +31,5 @@ class VFolderResource(Resource):
 
     def _endpoint_url(self, path: str) -> URL:
         """An absolute URL on the endpoint for a manager path (``/func`` in SESSION mode)."""
-        base = self._pipeline.config.endpoint_url
+        base = self._pipeline.endpoint_url
         return base.with_path(base.path.rstrip("/") + self._pipeline.authenticator.route(path))

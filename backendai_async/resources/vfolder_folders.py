@@ -96,6 +96,7 @@ class VFolderFolders(VFolderResource):
         return result
 
     async def info(self, name: str | None = None, **options: Unpack[CallOptions]) -> VFolderInfo:
+        """The folder's details: id, host, owner, permission, usage mode, …"""
         result: VFolderInfo = await self._send("GET", self._folder(name), **options)
         return result
 
@@ -133,6 +134,7 @@ class VFolderFolders(VFolderResource):
         return await self._send("POST", self._folder(name) + "/leave", **options)
 
     async def get_quota(self, host: str, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+        """The quota of the folder ``vfolder_id`` on storage ``host`` (``set_quota`` changes it)."""
         params = {"folder_host": host, "id": vfolder_id}
         return await self._send("GET", "/folders/_/quota", params=params, **options)
 

@@ -26,6 +26,7 @@ class VFolderSharing(VFolderResource):
         name: str | None = None,
         **options: Unpack[CallOptions],
     ) -> Any:
+        """Invite users by e-mail to the folder with permission ``perm`` (``"ro"``, ``"rw"``, ``"wd"``)."""
         body = {"perm": perm, "user_ids": builtins.list(emails)}
         return await self._send("POST", self._folder(name) + "/invite", json=body, **options)
 
@@ -34,10 +35,12 @@ class VFolderSharing(VFolderResource):
         return await self._send("GET", "/folders/invitations/list", **options)
 
     async def accept_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
+        """Accept the invitation ``inv_id`` (from ``invitations()``)."""
         body = {"inv_id": inv_id}
         return await self._send("POST", "/folders/invitations/accept", json=body, **options)
 
     async def delete_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
+        """Delete the invitation ``inv_id``: its invitee declines it, its inviter withdraws it."""
         body = {"inv_id": inv_id}
         return await self._send("DELETE", "/folders/invitations/delete", json=body, **options)
 
@@ -67,5 +70,6 @@ class VFolderSharing(VFolderResource):
         name: str | None = None,
         **options: Unpack[CallOptions],
     ) -> Any:
+        """Stop sharing the folder with these users (e-mails)."""
         body = {"emails": builtins.list(emails)}
         return await self._send("DELETE", self._folder(name) + "/unshare", json=body, **options)

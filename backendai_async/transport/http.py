@@ -29,6 +29,7 @@ class HTTP:
     cookie-less one for URLs off the endpoint, and single attempts on them.
 
     ``on_response`` sees the headers of every answer from the endpoint (not of bare requests);
+    ``connect_timeout`` bounds each TCP connect (seconds; None: only the call's deadline);
     ``trace_configs`` go to the endpoint's session when it is created here; the bare session
     traces like the endpoint's.
     """
@@ -38,6 +39,7 @@ class HTTP:
         session: aiohttp.ClientSession | None,
         ssl: SSLContext | bool,
         on_response: Callable[[Mapping[str, str]], None],
+        connect_timeout: float | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._session = session
@@ -45,6 +47,7 @@ class HTTP:
         self._bare_session: aiohttp.ClientSession | None = None
         self._ssl = ssl
         self._on_response = on_response
+        self.connect_timeout = connect_timeout
         self._trace_configs = list(trace_configs) or None
 
     @property
@@ -93,10 +96,13 @@ class HTTP:
         ``remaining`` (seconds; None: no limit) covers the whole response, body included, unless
         ``streaming``: then it covers connecting, and ``read_timeout`` each wait for data.
         """
+        connect = self.connect_timeout
         if streaming:
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=remaining, sock_read=read_timeout)
+            if connect is None or (remaining is not None and remaining < connect):
+                connect = remaining
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read_timeout)
         else:
-            timeout = aiohttp.ClientTimeout(total=remaining)
+            timeout = aiohttp.ClientTimeout(total=remaining, sock_connect=connect)
         method, url, body = request.method, request.url, request.body
         session = self.bare_session if request.bare else self.session
         data: object = io.BytesIO(body) if isinstance(body, bytes) and len(body) >= _LARGE_BODY else body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from ..errors import BackendAIError
 from .request import Request, safe_url
 
 __all__ = ["log", "log_attempt", "log_clock_correction", "log_failover", "log_reconnect"]
@@ -39,10 +40,13 @@ def log_clock_correction(offset: float, previous: float) -> None:
 
 
 def _describe(outcome: object) -> str:
-    """A status, with the error's class for a failure; 101 for an open websocket."""
+    """A response's status (101: an open websocket); an error's status and class, or its message
+    (our errors' messages hold no secret) when it has no status."""
     if outcome is None:
         return "no error"
     status = getattr(outcome, "status", None)
     if not isinstance(outcome, BaseException):
         return str(status or 101)
-    return f"{status} {type(outcome).__name__}" if status else type(outcome).__name__
+    if status:
+        return f"{status} {type(outcome).__name__}"
+    return outcome.message if isinstance(outcome, BackendAIError) else type(outcome).__name__

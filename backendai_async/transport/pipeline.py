@@ -26,6 +26,7 @@ from ..errors import BackendAIError, ClockSkewError, RequestTimeoutError, Respon
 from ..versions import choose_api_version
 from .call_options import deadline, read_options, seconds_or_none
 from .clock import Clock
+from .endpoints import CONNECT_TIMEOUT, Endpoints
 from .http import HTTP, parse_body, read_body
 from .log import log, log_attempt
 from .prepare import Preparer
@@ -62,10 +63,14 @@ class Transport:
         self.config = config
         self.authenticator = authenticator
         self.clock = clock or Clock()
-        self._http = HTTP(http_session, config.ssl, authenticator.on_response, trace_configs)
+        several = len(config.endpoints) > 1  # connecting to one of them may not take the whole deadline
+        connect_timeout = CONNECT_TIMEOUT if several else None
+        self._http = HTTP(http_session, config.ssl, authenticator.on_response, connect_timeout, trace_configs)
         self._calls = Calls(closing)
         self._default_seconds = seconds_or_none(config.timeout, "timeout")
         self._preparer = Preparer(config.endpoint_url, authenticator, user_agent, self.clock)
+        #: several endpoints: the one in use and the moves between them (None for one endpoint)
+        self.endpoints = Endpoints(config, self._preparer, self._http) if several else None
         self.api_version: str | None = config.api_version
         self.server_info: ServerInfo | None = None
         self._version_lock: asyncio.Lock | None = None
@@ -74,6 +79,11 @@ class Transport:
     def http_session(self) -> aiohttp.ClientSession:
         """The aiohttp session for the endpoint."""
         return self._http.session
+
+    @property
+    def endpoint_url(self) -> URL:
+        """The endpoint in use: the first configured, or the one the last failover moved to."""
+        return self.config.endpoint_url if self.endpoints is None else self.endpoints.current.url
 
     async def close(self) -> None:
         """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
@@ -115,6 +125,8 @@ class Transport:
             resp = await self._open(request, limit)
             body = parse_body(resp, await read_body(resp), "auto", request)
         self.server_info = ServerInfo.from_body(body)
+        if self.endpoints is not None:
+            self.endpoints.learnt(resp.url, self.server_info)
         return self.server_info
 
     # ---- calls -----------------------------------------------------------------------------
@@ -216,7 +228,7 @@ class Transport:
             with unexpected_errors("GET"):
                 request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
 
-                ws = await self._attempts(request, limit, partial(self._http.websocket, request, heartbeat=heartbeat))
+                ws = await self._attempts(request, limit, partial(self._http.websocket, heartbeat=heartbeat))
             try:
                 yield ws
             finally:
@@ -251,41 +263,50 @@ class Transport:
         self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
     ) -> Awaitable[aiohttp.ClientResponse]:
         """A 2xx response with its body unread (see ``HTTP.open`` for what the deadline covers)."""
-        return self._attempts(
-            request, limit, partial(self._http.open, request, read_timeout=read_timeout, streaming=streaming)
-        )
+        return self._attempts(request, limit, partial(self._http.open, read_timeout=read_timeout, streaming=streaming))
 
     async def _attempts(
         self,
         request: Request,
         limit: float | None,
-        attempt: Callable[[CIMultiDict[str], float | None], Awaitable[_T]],
+        attempt: Callable[[Request, CIMultiDict[str], float | None], Awaitable[_T]],
     ) -> _T:
         """THE attempt loop: each attempt dated and authenticated anew under the time left,
-        retried as the policy allows, and once more after correcting the clock for a skew refusal."""
+        moved to another endpoint or retried as the policy allows, and once more after correcting the
+        clock for a skew refusal."""
         loop = asyncio.get_running_loop()
         debug = log.isEnabledFor(logging.DEBUG)
-        attempts = 0
+        attempts = sent = 0
         corrected = False
+        preparer = self._preparer
+        failover = None if self.endpoints is None or request.bare else self.endpoints.call()
         while True:
+            if failover is not None:
+                request, preparer = failover.target(request)
             signed_with = self.clock.offset
-            headers = await self._preparer.headers(request)
+            headers = await preparer.headers(request)
             remaining = None if limit is None else limit - loop.time()
             if remaining is not None and remaining <= 0:
                 raise RequestTimeoutError(
                     "the call's deadline passed", request_method=request.method, request_url=safe_url(request.url)
                 )
+            sent += 1
             started = loop.time() if debug else 0.0
             try:
-                result = await attempt(headers, remaining)
+                if failover is None:
+                    result = await attempt(request, headers, remaining)
+                else:
+                    result = await failover.send(attempt, request, headers, remaining)
                 if debug:
-                    log_attempt(request, attempts + corrected + 1, loop.time() - started, result)
+                    log_attempt(request, sent, loop.time() - started, result)
                 return result
             except BackendAIError as exc:
                 if debug:
-                    log_attempt(request, attempts + corrected + 1, loop.time() - started, exc)
+                    log_attempt(request, sent, loop.time() - started, exc)
                 if isinstance(exc, ClockSkewError) and not corrected and self.clock.correct(exc, signed_with):
                     corrected = True  # the server refused before acting: safe for any method
+                    continue
+                if failover is not None and failover.moved(request, exc):
                     continue
                 delay = retry_delay(
                     exc,

@@ -36,6 +36,10 @@ class Preparer:
         self._urls: dict[str, URL] = {}
         self._base_headers = {"User-Agent": user_agent, "Host": self._host}
 
+    def on(self, base: URL) -> Preparer:
+        """The same preparation for another endpoint ``base``."""
+        return Preparer(base, self._authenticator, self._base_headers["User-Agent"], self._clock)
+
     def request(
         self,
         method: str,

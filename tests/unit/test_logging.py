@@ -110,6 +110,6 @@ def test_reconnects_and_failovers_are_logged_at_info(caplog: pytest.LogCaptureFi
     log.log_reconnect("session events", 3, 1.5, error)
     log.log_failover("http://a:8081", "http://b:8081", bai.InternalServerError("down", status=503))
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.INFO, "reconnecting session events in 1.50s (attempt 3) after RequestError"),
+        (logging.INFO, "reconnecting session events in 1.50s (attempt 3) after could not send the request: refused"),
         (logging.INFO, "failing over from http://a:8081 to http://b:8081 after 503 InternalServerError"),
     ]

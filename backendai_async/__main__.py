@@ -1,0 +1,8 @@
+"""``python -m backendai_async``: the ``backendai-async`` command line."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
