@@ -28,6 +28,8 @@ from .errors import (
     ResponseError,
     ServerError,
     SessionAlreadyExistsError,
+    StreamDroppedError,
+    StreamGaveUpError,
     UnknownError,
     UnsupportedFeatureError,
     UnsupportedOperationError,
@@ -35,6 +37,7 @@ from .errors import (
 )
 from .options import CallOptions
 from .pagination import AsyncPaginator
+from .reconnect import Reconnection, ReconnectPolicy
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .results import (
@@ -143,6 +146,8 @@ __all__ = [
     "ProblemDetails",
     "Progress",
     "RateLimitError",
+    "ReconnectPolicy",
+    "Reconnection",
     "RequestError",
     "RequestTimeoutError",
     "ResourcePresetItem",
@@ -164,6 +169,8 @@ __all__ = [
     "SessionInfo",
     "SessionLogs",
     "SessionLogsResult",
+    "StreamDroppedError",
+    "StreamGaveUpError",
     "Terminal",
     "TransferToken",
     "UnknownError",

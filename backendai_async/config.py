@@ -13,6 +13,7 @@ from typing import Literal
 from yarl import URL
 
 from .errors import ConfigError
+from .reconnect import ReconnectPolicy
 
 __all__ = ["DEFAULT_ENDPOINT", "ClientConfig", "ConnectionMode", "__version__"]
 
@@ -51,7 +52,8 @@ class ClientConfig:
 
     ``timeout`` is the default deadline of one call in seconds (connect, headers and body, all
     attempts); ``max_retries`` the extra attempts for calls that are safe to repeat; ``ssl`` is passed
-    to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises).
+    to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises);
+    ``reconnect`` is how event streams reconnect unless a stream is given its own policy.
     """
 
     access_key: str | None = None
@@ -66,6 +68,7 @@ class ClientConfig:
     timeout: float = 15.0
     max_retries: int = 2
     ssl: bool | SSLContext = dataclasses.field(default=True, repr=False)
+    reconnect: ReconnectPolicy = dataclasses.field(default_factory=ReconnectPolicy)
 
     def __post_init__(self) -> None:
         mode = str(self.connection_mode).upper()
@@ -93,6 +96,8 @@ class ClientConfig:
             raise _bad("timeout", f"must be a positive number of seconds, not {self.timeout!r}")
         if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
             raise _bad("max_retries", f"must be an integer >= 0, not {self.max_retries!r}")
+        if not isinstance(self.reconnect, ReconnectPolicy):
+            raise _bad("reconnect", f"must be a ReconnectPolicy, not {self.reconnect!r}")
 
     @property
     def endpoint_url(self) -> URL:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import aiohttp
 
+from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import NegotiationRequiredError, UsageError
@@ -40,6 +41,9 @@ class Pipeline(Protocol):
 
     @property
     def server_info(self) -> ServerInfo | None: ...
+
+    @property
+    def closing(self) -> AbortSignal: ...
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
@@ -157,6 +161,10 @@ class GatedPipeline:
     @property
     def server_info(self) -> ServerInfo | None:
         return self._inner.server_info
+
+    @property
+    def closing(self) -> AbortSignal:
+        return self._inner.closing
 
     def negotiate(self, **options: Unpack[CallOptions]) -> Coroutine[Any, Any, str]:
         return self._inner.negotiate(**options)

@@ -71,6 +71,11 @@ class Transport:
         """The aiohttp session for the endpoint."""
         return self._http.session
 
+    @property
+    def closing(self) -> AbortSignal:
+        """Aborted when the client closes (long-lived streams stop waiting on it)."""
+        return self._calls.closing
+
     async def close(self) -> None:
         """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
         await self._calls.wait_idle()
