@@ -27,6 +27,7 @@ from .errors import (
     BackendAIError,
     ResponseError,
     ServerError,
+    StreamDroppedError,
     StreamGaveUpError,
     UnsupportedOperationError,
     UsageError,
@@ -338,12 +339,25 @@ class EventStream:
 
 
 class _WebSocketStream:
-    """Shared shape of the websocket streams: enter opens, ``close()`` closes (any task)."""
+    """Shared shape of the websocket streams: enter opens, ``close()`` closes (any task).
 
-    def __init__(self, connect: Callable[[], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]]) -> None:
+    A websocket that ends without the server's normal close (a dropped connection, an abnormal
+    close code, a server going away) raises ``StreamDroppedError`` naming ``name``."""
+
+    def __init__(
+        self,
+        connect: Callable[[], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]],
+        name: str,
+    ) -> None:
         self._connect = connect
+        self._name = name
         self._stack = AsyncExitStack()
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._closed_here = False  # close() was called: the end is ours, not a drop
+        self._ended = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._name!r}, closed={self.closed})"
 
     @property
     def closed(self) -> bool:
@@ -360,6 +374,7 @@ class _WebSocketStream:
 
     async def close(self) -> None:
         """Close the websocket; a pending read returns its end-of-stream value."""
+        self._closed_here = True
         if self._ws is not None:
             await self._ws.close()
 
@@ -368,15 +383,26 @@ class _WebSocketStream:
             raise UsageError("use the stream as `async with`")
         return self._ws
 
-    async def _receive_json(self) -> dict[str, Any] | None:
-        """The next JSON object from the server, or None once the websocket is closed."""
+    def _dropped(self, how: str) -> StreamDroppedError:
+        return StreamDroppedError(f"the {self._name} dropped: {how}")
+
+    async def _send(self, text: str) -> None:
         ws = self._socket()
-        while True:
+        if self._closed_here:
+            raise UsageError(f"the {self._name} is closed")
+        if self._ended or ws.closed:
+            raise self._dropped("the websocket is closed")
+        try:
+            await ws.send_str(text)
+        except (ConnectionError, aiohttp.ClientError) as exc:
+            raise self._dropped(f"sending failed ({exc})") from exc
+
+    async def _receive_json(self) -> dict[str, Any] | None:
+        """The next JSON object from the server; None once the server closed normally (1000) or
+        ``close()`` was called; ``StreamDroppedError`` for any other end."""
+        ws = self._socket()
+        while not self._ended:
             message = await ws.receive()
-            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
-                return None
-            if message.type == aiohttp.WSMsgType.ERROR:
-                raise ResponseError(f"the websocket failed: {ws.exception()}")
             if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                 try:
                     decoded = json.loads(message.data)
@@ -384,10 +410,25 @@ class _WebSocketStream:
                     raise ResponseError(f"a websocket message is not JSON: {exc}") from exc
                 if isinstance(decoded, dict):
                     return decoded
+                continue
+            self._ended = True
+            if self._closed_here:
+                break
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                if message.data == aiohttp.WSCloseCode.OK:
+                    break
+                raise self._dropped(f"the server closed the websocket with code {message.data} {message.extra or ''}")
+            cause = ws.exception()
+            raise self._dropped(
+                f"the connection was lost (close code {ws.close_code})" + (f": {cause}" if cause else "")
+            ) from cause
+        return None
 
 
 class Terminal(_WebSocketStream):
-    """The session's terminal (``/stream/session/{id}/pty``): ``write``, ``resize``, ``read``."""
+    """The session's terminal (``/stream/session/{id}/pty``): ``write``, ``resize``, ``read``.
+    ``read()`` returns ``b""`` once the server closed the terminal or ``close()`` was called; a
+    dropped connection raises ``StreamDroppedError``."""
 
     async def __aenter__(self) -> Terminal:
         await self._enter()
@@ -396,10 +437,10 @@ class Terminal(_WebSocketStream):
     async def write(self, data: str | bytes) -> None:
         """Type ``data`` into the terminal."""
         raw = data.encode() if isinstance(data, str) else data
-        await self._socket().send_str(json.dumps({"type": "stdin", "chars": base64.b64encode(raw).decode()}))
+        await self._send(json.dumps({"type": "stdin", "chars": base64.b64encode(raw).decode()}))
 
     async def resize(self, rows: int, cols: int) -> None:
-        await self._socket().send_str(json.dumps({"type": "resize", "rows": rows, "cols": cols}))
+        await self._send(json.dumps({"type": "resize", "rows": rows, "cols": cols}))
 
     async def read(self) -> bytes:
         """The next output of the terminal; ``b""`` once it is closed."""
@@ -415,20 +456,22 @@ class ExecutionStream(_WebSocketStream):
     """Streaming execute (``/stream/session/{id}/execute``): ``async for result in stream``
     yields result objects until a finished one; answer ``waiting-input`` with ``send_input``.
     An ``error`` or ``server-restarting`` message raises ``ServerError``, a kernel's
-    ``not-implemented`` (the dummy agent's answer) ``UnsupportedOperationError``."""
+    ``not-implemented`` (the dummy agent's answer) ``UnsupportedOperationError``, and a websocket
+    that ends before a final result ``StreamDroppedError``."""
 
     def __init__(
         self,
         connect: Callable[[], AbstractAsyncContextManager[aiohttp.ClientWebSocketResponse]],
+        name: str,
         first_message: dict[str, Any],
     ) -> None:
-        super().__init__(connect)
+        super().__init__(connect, name)
         self._first = first_message
         self._done = False
 
     async def __aenter__(self) -> ExecutionStream:
         await self._enter()
-        await self._socket().send_str(json.dumps(self._first))
+        await self._send(json.dumps(self._first))
         return self
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
@@ -439,7 +482,10 @@ class ExecutionStream(_WebSocketStream):
             raise StopAsyncIteration
         result = await self._receive_json()
         if result is None:
-            raise StopAsyncIteration
+            self._done = True
+            if self._closed_here:
+                raise StopAsyncIteration
+            raise self._dropped("the server closed the websocket before a final result")
         status = result.get("status")
         if status in ("error", "server-restarting", "not-implemented"):
             self._done = True
@@ -453,4 +499,4 @@ class ExecutionStream(_WebSocketStream):
 
     async def send_input(self, text: str) -> None:
         """Answer a ``waiting-input`` result."""
-        await self._socket().send_str(text)
+        await self._send(text)

@@ -112,8 +112,11 @@ class SessionStreams(SessionResource):
         **options: Unpack[CallOptions],
     ) -> Terminal:
         """The session's terminal: ``async with client.pty(name) as term``, then ``write``,
-        ``resize``, ``read``."""
-        return Terminal(lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options))
+        ``resize``, ``read``. Not reconnected: a dropped connection raises ``StreamDroppedError``."""
+        return Terminal(
+            lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options),
+            f"terminal of session {session!r}",
+        )
 
     def stream_execute(
         self,
@@ -125,9 +128,11 @@ class SessionStreams(SessionResource):
         **options: Unpack[CallOptions],
     ) -> ExecutionStream:
         """Execute over a websocket: ``async with client.stream_execute(name, code) as run: async for
-        result in run`` (``run.send_input(text)`` answers ``waiting-input``)."""
+        result in run`` (``run.send_input(text)`` answers ``waiting-input``). Not reconnected: a
+        websocket that ends before a final result raises ``StreamDroppedError``."""
         return ExecutionStream(
             lambda: _websocket(self._pipeline, session, "execute", heartbeat=None, **options),
+            f"streaming execute of session {session!r}",
             {"mode": mode, "code": code, "options": dict(opts or {})},
         )
 

@@ -1,4 +1,5 @@
-"""Event streams that outlive a restart of the FakeManager (stopped, then started on the same port)."""
+"""Event streams that outlive a restart of the FakeManager (stopped, then started on the same port),
+and websockets that drop."""
 
 from __future__ import annotations
 
@@ -240,3 +241,37 @@ async def test_nothing_is_left_running(make_client: ClientFactory) -> None:
             await restart(fm)
         await client.close()
     assert asyncio.all_tasks() == before
+
+
+# ---- websockets -------------------------------------------------------------------------
+
+
+async def test_a_dropped_terminal_is_a_typed_error(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "tty-drop")
+    async with client.pty("tty-drop") as term:
+        await term.write("hi")
+        assert await term.read() == b"hi"
+        await fm.close()
+        with pytest.raises(bai.StreamDroppedError, match="terminal of session 'tty-drop' dropped"):
+            await term.read()
+        with pytest.raises(bai.StreamDroppedError):
+            await term.write("again")
+    assert leaked(client) == 0
+
+
+async def test_a_dropped_streaming_execute_is_a_typed_error(fm: FakeManager, make_client: ClientFactory) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "exec-drop")
+    statuses: list[str] = []
+
+    async def run_until_dropped() -> None:
+        async with client.stream_execute("exec-drop", "name = input()") as run:
+            async for result in run:
+                statuses.append(result["status"])
+                if result["status"] == "waiting-input":
+                    await fm.close()
+
+    with pytest.raises(bai.StreamDroppedError, match="streaming execute of session 'exec-drop'"):
+        await run_until_dropped()
+    assert statuses == ["continued", "waiting-input"]
