@@ -281,7 +281,8 @@ class EventStream:
                     attempts=failed,
                 ) from error
             delay = min(delay, left)
-        log.debug("%s: connection lost (%s); attempt %d in %.3f s", self._name, error, failed + 1, delay)
+        why = error or "the server ended the stream"
+        log.debug("%s: disconnected (%s); attempt %d in %.3f s", self._name, why, failed + 1, delay)
         await self._pause(delay)
 
     def _reconnected(self, info: Reconnection) -> None:

@@ -121,7 +121,7 @@ async def test_stream_survives_a_restart_and_delivers_later_events(
                 break
     assert seen[:3] == ["before", "<reconnected>", "after"]
     [info] = reconnections
-    assert info.attempts == 5
+    assert info.attempts >= 5  # the fifth may still have been refused on a slow machine
     assert isinstance(info.error, bai.RequestError)  # the last refused attempt
     assert info.downtime > 0
     assert waits(caplog)[:5] == [0.01, 0.02, 0.04, 0.04, 0.04]  # doubling from the base, capped
