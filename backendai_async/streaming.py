@@ -418,7 +418,8 @@ class _WebSocketStream:
             if message.type == aiohttp.WSMsgType.CLOSE:
                 if message.data == aiohttp.WSCloseCode.OK:
                     break
-                raise self._dropped(f"the server closed the websocket with code {message.data} {message.extra or ''}")
+                reason = f" ({message.extra})" if message.extra else ""
+                raise self._dropped(f"the server closed the websocket with code {message.data}{reason}")
             cause = ws.exception()
             raise self._dropped(
                 f"the connection was lost (close code {ws.close_code})" + (f": {cause}" if cause else "")

@@ -4,15 +4,19 @@ and websockets that drop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 import backendai_async as bai
-from backendai_async.streaming import ServerSentEvent
+from backendai_async.streaming import ServerSentEvent, Terminal
 from backendai_async.testing import FakeManager, Fault
 
 from .conftest import ClientFactory
@@ -275,3 +279,31 @@ async def test_a_dropped_streaming_execute_is_a_typed_error(fm: FakeManager, mak
     with pytest.raises(bai.StreamDroppedError, match="streaming execute of session 'exec-drop'"):
         await run_until_dropped()
     assert statuses == ["continued", "waiting-input"]
+
+
+@pytest.mark.parametrize(("code", "dropped"), [(1000, False), (1001, True), (1011, True)])
+async def test_a_server_close_is_an_end_only_with_code_1000(code: int, dropped: bool) -> None:
+    async def closes(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "out", "data": "aGk="})
+        await ws.close(code=code, message=b"bye")
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/pty", closes)
+    async with TestServer(app) as server, aiohttp.ClientSession() as http:
+
+        @contextlib.asynccontextmanager
+        async def connect() -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+            async with http.ws_connect(server.make_url("/pty")) as ws:
+                yield ws
+
+        async with Terminal(connect, "terminal of session 'x'") as term:
+            assert await term.read() == b"hi"
+            if dropped:
+                with pytest.raises(bai.StreamDroppedError, match=f"code {code} \\(bye\\)"):
+                    await term.read()
+            else:
+                assert await term.read() == b""
+                assert await term.read() == b""  # stays ended
