@@ -1,5 +1,5 @@
 """Fault tests on the real 26.9.6 stack: a daemon is stopped and started again in the middle of an
-event stream and of calls (``stack/service.sh``). Every test starts again what it stopped.
+event stream, a terminal and calls (``stack/service.sh``). Every test starts again what it stopped.
 
 Asserted each time: typed errors inside the call's deadline while the daemon is down, recovery
 after it is back, every session created during the test seen on the stream that was open across
@@ -163,10 +163,15 @@ async def test_session_events_survive_a_manager_restart(
                 await client.create_if_not_exists(current["image"], before, resources=RESOURCES, timeout=60)
                 await watcher.wait_for(before, "session_started")
 
-                async with stopped("manager", current):
-                    error = await fails_typed_in_time(lambda: client.get_info(before, timeout=CALL_TIMEOUT))
-                    assert isinstance(error, bai.RequestError), repr(error)  # refused: nothing was sent
-                    assert not watcher._task.done()  # the stream keeps trying
+                async with client.pty(before, timeout=30) as term:  # the dummy kernel never answers
+                    reading = asyncio.ensure_future(term.read())
+                    async with stopped("manager", current):
+                        with pytest.raises(bai.StreamDroppedError, match=f"terminal of session '{before}'") as drop:
+                            await asyncio.wait_for(reading, 30)  # not b"": a restart is no normal end
+                        print(f"the terminal: {drop.value}")
+                        error = await fails_typed_in_time(lambda: client.get_info(before, timeout=CALL_TIMEOUT))
+                        assert isinstance(error, bai.RequestError), repr(error)  # refused: nothing was sent
+                        assert not watcher._task.done()  # the stream keeps trying
 
                 assert (await client.get_info(before, timeout=30))["status"] == "RUNNING"  # calls recover
                 await client.create_if_not_exists(current["image"], after, resources=RESOURCES, timeout=90)
