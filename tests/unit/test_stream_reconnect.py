@@ -307,3 +307,29 @@ async def test_a_server_close_is_an_end_only_with_code_1000(code: int, dropped: 
             else:
                 assert await term.read() == b""
                 assert await term.read() == b""  # stays ended
+
+
+async def test_background_task_events_reconnect_until_the_final_event(
+    fm: FakeManager, make_client: ClientFactory
+) -> None:
+    client = make_client(fm)
+    await client.create_if_not_exists("python", "bg-cut")
+    task_id = (await client.compute_session.commit_session("bg-cut"))["task_id"]
+    first = b'id: 1\r\nevent: bgtask_updated\r\ndata: {"current_progress": 1}\r\n\r\n'
+    fm.inject(
+        Fault(
+            path="/events/background-task",
+            status=200,
+            content_type="text/event-stream",
+            body=first + b": padding\r\n" * 10,
+            body_delay=0.05,
+            disconnect=True,  # cut after the first half
+        )
+    )
+    infos: list[bai.Reconnection] = []
+    policy = bai.ReconnectPolicy(initial_delay=0.01)
+    async with client.background_task_events(task_id, reconnect=policy, on_reconnect=infos.append) as events:
+        seen = [e.event async for e in events]
+    assert seen == ["bgtask_updated", "bgtask_updated", "bgtask_updated", "bgtask_done"]
+    assert [(i.attempts, type(i.error)) for i in infos] == [(1, bai.ResponseError)]
+    assert fm.requests[-1].headers["Last-Event-ID"] == "1"
