@@ -29,6 +29,8 @@ from .errors import (
     ResponseError,
     ServerError,
     SessionAlreadyExistsError,
+    StreamDroppedError,
+    StreamGaveUpError,
     UnknownError,
     UnsupportedFeatureError,
     UnsupportedOperationError,
@@ -36,6 +38,7 @@ from .errors import (
 )
 from .options import CallOptions
 from .pagination import AsyncPaginator
+from .reconnect import Reconnection, ReconnectPolicy
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .results import (
@@ -145,6 +148,8 @@ __all__ = [
     "ProblemDetails",
     "Progress",
     "RateLimitError",
+    "ReconnectPolicy",
+    "Reconnection",
     "RequestError",
     "RequestTimeoutError",
     "ResourcePresetItem",
@@ -166,6 +171,8 @@ __all__ = [
     "SessionInfo",
     "SessionLogs",
     "SessionLogsResult",
+    "StreamDroppedError",
+    "StreamGaveUpError",
     "Terminal",
     "TransferToken",
     "UnknownError",
