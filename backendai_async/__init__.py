@@ -30,6 +30,8 @@ from .errors import (
     ResponseError,
     ServerError,
     SessionAlreadyExistsError,
+    StreamDroppedError,
+    StreamGaveUpError,
     UnknownError,
     UnsupportedFeatureError,
     UnsupportedOperationError,
@@ -37,6 +39,7 @@ from .errors import (
 )
 from .options import CallOptions
 from .pagination import AsyncPaginator
+from .reconnect import Reconnection, ReconnectPolicy
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 from .results import (
@@ -147,6 +150,8 @@ __all__ = [
     "ProblemDetails",
     "Progress",
     "RateLimitError",
+    "ReconnectPolicy",
+    "Reconnection",
     "RequestError",
     "RequestTimeoutError",
     "ResourcePresetItem",
@@ -168,6 +173,8 @@ __all__ = [
     "SessionInfo",
     "SessionLogs",
     "SessionLogsResult",
+    "StreamDroppedError",
+    "StreamGaveUpError",
     "Terminal",
     "TransferToken",
     "UnknownError",

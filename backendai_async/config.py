@@ -13,6 +13,7 @@ from typing import Literal
 from yarl import URL
 
 from .errors import ConfigError
+from .reconnect import ReconnectPolicy
 
 __all__ = ["DEFAULT_ENDPOINT", "ClientConfig", "ConnectionMode", "__version__"]
 
@@ -51,7 +52,8 @@ class ClientConfig:
 
     ``timeout`` is the default deadline of one call in seconds (connect, headers and body, all
     attempts); ``max_retries`` the extra attempts for calls that are safe to repeat; ``ssl`` is passed
-    to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises).
+    to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises);
+    ``reconnect`` is how event streams reconnect unless a stream is given its own policy.
 
     ``endpoint`` may name several endpoints of one cluster (a sequence, or a comma-separated string)
     for failover: ``endpoints`` is the normalised tuple and ``endpoint`` their comma-joined string
@@ -73,6 +75,7 @@ class ClientConfig:
     ssl: bool | SSLContext = dataclasses.field(default=True, repr=False)
     failover_cooldown: float = 30.0
     endpoints: tuple[str, ...] = dataclasses.field(init=False, repr=False)
+    reconnect: ReconnectPolicy = dataclasses.field(default_factory=ReconnectPolicy)
 
     def __post_init__(self) -> None:
         mode = str(self.connection_mode).upper()
@@ -104,6 +107,8 @@ class ClientConfig:
             raise _bad("max_retries", f"must be an integer >= 0, not {self.max_retries!r}")
         if not (isinstance(self.failover_cooldown, (int, float)) and self.failover_cooldown >= 0):
             raise _bad("failover_cooldown", f"must be a number of seconds >= 0, not {self.failover_cooldown!r}")
+        if not isinstance(self.reconnect, ReconnectPolicy):
+            raise _bad("reconnect", f"must be a ReconnectPolicy, not {self.reconnect!r}")
 
     @property
     def endpoint_url(self) -> URL:

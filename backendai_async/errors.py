@@ -29,6 +29,8 @@ __all__ = [
     "ResponseError",
     "ServerError",
     "SessionAlreadyExistsError",
+    "StreamDroppedError",
+    "StreamGaveUpError",
     "UnknownError",
     "UnsupportedFeatureError",
     "UnsupportedOperationError",
@@ -164,6 +166,20 @@ class ResponseError(BackendAIError):
     """A status arrived but the body could not be read or decoded."""
 
     type = ErrorType.ERR_RESPONSE
+
+
+class StreamDroppedError(ResponseError):
+    """A long-lived stream lost its connection without the server ending it: a terminal or
+    streaming-execute websocket that dropped (the message names which, and the close code)."""
+
+
+class StreamGaveUpError(StreamDroppedError):
+    """An event stream stayed disconnected for its policy's ``give_up_after``; ``attempts`` is how
+    many connection attempts failed, and the last failure is the ``__cause__``."""
+
+    def __init__(self, message: str, *, attempts: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.attempts = attempts
 
 
 class RequestError(BackendAIError):

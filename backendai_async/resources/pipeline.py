@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import aiohttp
 from yarl import URL
 
+from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import NegotiationRequiredError, UsageError
@@ -44,6 +45,9 @@ class Pipeline(Protocol):
 
     @property
     def server_info(self) -> ServerInfo | None: ...
+
+    @property
+    def closing(self) -> AbortSignal: ...
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str: ...
 
@@ -165,6 +169,10 @@ class GatedPipeline:
     @property
     def server_info(self) -> ServerInfo | None:
         return self._inner.server_info
+
+    @property
+    def closing(self) -> AbortSignal:
+        return self._inner.closing
 
     def negotiate(self, **options: Unpack[CallOptions]) -> Coroutine[Any, Any, str]:
         return self._inner.negotiate(**options)

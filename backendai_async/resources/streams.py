@@ -14,7 +14,8 @@ import aiohttp
 
 from ..abort import AbortSignal
 from ..errors import ResponseError
-from ..streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
+from ..reconnect import ReconnectPolicy
+from ..streaming import EventStream, ExecutionStream, ReconnectCallback, ServerSentEvent, Terminal
 from ..transport import Params
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
@@ -42,12 +43,18 @@ class SessionStreams(SessionResource):
         group: str = "*",
         scope: Literal["*", "session", "kernel"] = "*",
         read_timeout: float | None = None,
+        reconnect: ReconnectPolicy | None = None,
+        on_reconnect: ReconnectCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> EventStream:
         """Lifecycle events of the sessions you can see (``session_started``, ``kernel_pulling``, …;
         expect names you do not know). ``session_name``/``session_id`` narrow them down, checked on
         the client too. Use as ``async with client.session_events(...) as events: async for ev in
-        events`` (entering subscribes at once); ``ev.json()`` is the data."""
+        events`` (entering subscribes at once); ``ev.json()`` is the data.
+
+        The stream reconnects after restarts and network failures (``reconnect``, default the
+        config's ``reconnect``); ``on_reconnect`` is called with a ``Reconnection`` each time, so
+        that you can resync what may have been missed (see ``EventStream``)."""
 
         def route(version: str) -> tuple[str, Params]:
             if not feature_enabled("session-prefix", version, None):  # API v4: the kernel event stream
@@ -62,7 +69,11 @@ class SessionStreams(SessionResource):
         return EventStream(
             _sse_connect(self._pipeline, route, options.get("timeout"), read_timeout),
             accept=_session_filter(session_name, session_id),
+            reconnect=reconnect or self._pipeline.config.reconnect,
+            on_reconnect=on_reconnect,
             signal=options.get("signal"),
+            closing=self._pipeline.closing,
+            name="session event stream",
         )
 
     def background_task_events(
@@ -70,11 +81,14 @@ class SessionStreams(SessionResource):
         task_id: str,
         *,
         read_timeout: float | None = None,
+        reconnect: ReconnectPolicy | None = None,
+        on_reconnect: ReconnectCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> EventStream:
         """Progress of a background task: ``bgtask_updated`` events, then the final
         ``bgtask_done`` / ``bgtask_failed`` / ``bgtask_cancelled`` (or ``server_close``), after which
-        the stream ends."""
+        the stream ends. Reconnects like ``session_events``; a task the restarted server no longer
+        knows ends the stream with ``NotFoundError``."""
         return EventStream(
             _sse_connect(
                 self._pipeline,
@@ -83,7 +97,11 @@ class SessionStreams(SessionResource):
                 read_timeout,
             ),
             final_events=BACKGROUND_TASK_FINAL_EVENTS,
+            reconnect=reconnect or self._pipeline.config.reconnect,
+            on_reconnect=on_reconnect,
             signal=options.get("signal"),
+            closing=self._pipeline.closing,
+            name=f"background task {task_id} event stream",
         )
 
     def pty(
@@ -94,8 +112,11 @@ class SessionStreams(SessionResource):
         **options: Unpack[CallOptions],
     ) -> Terminal:
         """The session's terminal: ``async with client.pty(name) as term``, then ``write``,
-        ``resize``, ``read``."""
-        return Terminal(lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options))
+        ``resize``, ``read``. Not reconnected: a dropped connection raises ``StreamDroppedError``."""
+        return Terminal(
+            lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options),
+            f"terminal of session {session!r}",
+        )
 
     def stream_execute(
         self,
@@ -107,9 +128,11 @@ class SessionStreams(SessionResource):
         **options: Unpack[CallOptions],
     ) -> ExecutionStream:
         """Execute over a websocket: ``async with client.stream_execute(name, code) as run: async for
-        result in run`` (``run.send_input(text)`` answers ``waiting-input``)."""
+        result in run`` (``run.send_input(text)`` answers ``waiting-input``). Not reconnected: a
+        websocket that ends before a final result raises ``StreamDroppedError``."""
         return ExecutionStream(
             lambda: _websocket(self._pipeline, session, "execute", heartbeat=None, **options),
+            f"streaming execute of session {session!r}",
             {"mode": mode, "code": code, "options": dict(opts or {})},
         )
 

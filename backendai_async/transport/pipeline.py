@@ -85,6 +85,11 @@ class Transport:
         """The endpoint in use: the first configured, or the one the last failover moved to."""
         return self.config.endpoint_url if self.endpoints is None else self.endpoints.current.url
 
+    @property
+    def closing(self) -> AbortSignal:
+        """Aborted when the client closes (long-lived streams stop waiting on it)."""
+        return self._calls.closing
+
     async def close(self) -> None:
         """Wait for aborted calls of other tasks to unwind, then close the sessions that are ours."""
         await self._calls.wait_idle()

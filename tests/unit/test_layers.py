@@ -22,6 +22,7 @@ FORBIDDEN = {
     "errors": ("client", "resources", "transport", "auth", "versions", "streaming", "signing", "config"),
     "config": ("client", "resources", "transport", "auth", "versions", "streaming"),
     "abort": ("client", "resources", "transport", "auth", "versions", "streaming"),
+    "reconnect": ("client", "resources", "transport", "auth", "versions", "streaming", "config"),
 }
 
 
