@@ -1,5 +1,6 @@
 """The pipeline's log lines, on the ``backendai_async`` logger: one DEBUG line per attempt, INFO
-lines for retries, reconnects, failovers and clock corrections. URLs are masked (``safe_url``)."""
+lines for failovers and clock corrections (retries: the attempt loop; stream reconnects:
+``streaming``). URLs are masked (``safe_url``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import logging
 from ..errors import BackendAIError
 from .request import Request, safe_url
 
-__all__ = ["log", "log_attempt", "log_clock_correction", "log_failover", "log_reconnect"]
+__all__ = ["log", "log_attempt", "log_clock_correction", "log_failover"]
 
 log = logging.getLogger("backendai_async")
 
 
 def log_attempt(request: Request, attempt: int, elapsed: float, outcome: object) -> None:
-    """DEBUG: attempt number ``attempt`` got its answer (headers) after ``elapsed`` seconds: ``outcome`` (a
-    response, a websocket or an error). Callers check ``log.isEnabledFor(logging.DEBUG)`` first,
+    """DEBUG: attempt number ``attempt`` got its answer (headers) after ``elapsed`` seconds:
+    ``outcome`` (a response, a websocket or an error). Callers check ``log.isEnabledFor(logging.DEBUG)`` first,
     so that this costs nothing when off."""
     log.debug(
         "%s %s -> %s in %.3fs (attempt %d, api %s)",
@@ -23,12 +24,7 @@ def log_attempt(request: Request, attempt: int, elapsed: float, outcome: object)
     )  # fmt: skip
 
 
-def log_reconnect(what: str, attempt: int, delay: float, error: BaseException | None) -> None:
-    """INFO: a stream ``what`` reconnects (attempt ``attempt``, 1-based) in ``delay`` seconds."""
-    log.info("reconnecting %s in %.2fs (attempt %d) after %s", what, delay, attempt, _describe(error))
-
-
-def log_failover(failed: str, to: str, error: BaseException | None) -> None:
+def log_failover(failed: str, to: str, error: BackendAIError) -> None:
     """INFO: the endpoint ``failed`` is left for ``to`` (both as safe to show)."""
     log.info("failing over from %s to %s after %s", failed, to, _describe(error))
 
@@ -42,8 +38,6 @@ def log_clock_correction(offset: float, previous: float) -> None:
 def _describe(outcome: object) -> str:
     """A response's status (101: an open websocket); an error's status and class, or its message
     (our errors' messages hold no secret) when it has no status."""
-    if outcome is None:
-        return "no error"
     status = getattr(outcome, "status", None)
     if not isinstance(outcome, BaseException):
         return str(status or 101)

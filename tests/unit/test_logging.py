@@ -104,12 +104,11 @@ async def test_trace_configs_with_a_borrowed_session_are_refused(fm: FakeManager
             bai.Client(bai.ClientConfig(AK, SK, str(fm.url)), http_session=http, trace_configs=[aiohttp.TraceConfig()])
 
 
-def test_reconnects_and_failovers_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+def test_failovers_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="backendai_async")
-    error = bai.RequestError("could not send the request: refused")
-    log.log_reconnect("session events", 3, 1.5, error)
     log.log_failover("http://a:8081", "http://b:8081", bai.InternalServerError("down", status=503))
+    log.log_failover("http://b:8081", "http://c:8081", bai.RequestError("could not send the request: refused"))
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.INFO, "reconnecting session events in 1.50s (attempt 3) after could not send the request: refused"),
         (logging.INFO, "failing over from http://a:8081 to http://b:8081 after 503 InternalServerError"),
+        (logging.INFO, "failing over from http://b:8081 to http://c:8081 after could not send the request: refused"),
     ]
