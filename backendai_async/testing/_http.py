@@ -294,9 +294,9 @@ def problem_response(problem: Problem, *, with_error_code: bool) -> web.Response
     )
 
 
-def reachable_url(runner: web.AppRunner) -> URL:
-    """``http://host:port`` of a started runner's first address; a wildcard host becomes loopback."""
+def reachable_url(runner: web.AppRunner, scheme: str = "http") -> URL:
+    """``scheme://host:port`` of a started runner's first address; a wildcard host becomes loopback."""
     host, port = runner.addresses[0][:2]
     if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming, not binding
         host = "127.0.0.1" if host != "::" else "::1"
-    return URL.build(scheme="http", host=host, port=port)
+    return URL.build(scheme=scheme, host=host, port=port)

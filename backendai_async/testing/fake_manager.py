@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from ssl import SSLContext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,9 @@ class FakeManager:
     ``DEFAULT_KEYPAIRS``; ``users`` (username -> (password, access key)) replace ``DEFAULT_USERS``;
     ``clock`` returns the server's "now" (aware, UTC) for the ±15 min date window and the ``Date``
     header of its answers.
+    ``ssl``, a server-side ``SSLContext`` with a certificate loaded, serves https on the fake and
+    on its storage proxy (``vfolders.proxy.ssl`` may be changed before ``start`` to serve the proxy
+    with another certificate, or over plain http).
     Public state may be changed at any time: ``keypairs``, ``users``, ``sessions`` (and
     ``terminated``), ``termination_delay``, ``unknown_images``, ``directory`` (what GraphQL lists
     besides those), ``vfolders``, ``admin``, ``sso_tokens``, ``graphql_handler``,
@@ -88,6 +92,7 @@ class FakeManager:
         keypairs: Iterable[Keypair] | None = None,
         users: Mapping[str, tuple[str, str]] | None = None,
         clock: Callable[[], datetime] | None = None,
+        ssl: SSLContext | None = None,
     ) -> None:
         self._generation = GENERATIONS[generation] if isinstance(generation, str) else generation
         self.keypairs: dict[str, Keypair] = {
@@ -123,6 +128,8 @@ class FakeManager:
         self._core = SessionCore(self._rules)
         #: virtual folders, their routes and the storage proxy (``vfolders.storage_url``)
         self.vfolders = VFolderService(self)
+        self.vfolders.proxy.ssl = ssl
+        self._ssl = ssl
         #: the administration REST routes' state (presets, etcd, model services, …)
         self.admin = AdminState(
             role_of=lambda access_key: self.keypairs[access_key].role,
@@ -164,7 +171,7 @@ class FakeManager:
 
     @property
     def url(self) -> URL:
-        """The root URL, e.g. ``http://127.0.0.1:PORT``."""
+        """The root URL, e.g. ``http://127.0.0.1:PORT`` (``https://`` when serving TLS)."""
         if self._url is None:
             raise RuntimeError("FakeManager is not started")
         return self._url
@@ -190,13 +197,13 @@ class FakeManager:
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await web.TCPSite(runner, host, port, ssl_context=self._ssl).start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
         self._loop = asyncio.get_running_loop()
-        self._url = reachable_url(runner)
+        self._url = reachable_url(runner, "http" if self._ssl is None else "https")
         await self.vfolders.start(host)
 
     async def close(self) -> None:

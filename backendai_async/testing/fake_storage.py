@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from ssl import SSLContext
 from typing import Any
 
 from aiohttp import web
@@ -74,6 +75,8 @@ class StorageProxy:
     """The storage proxy: pending uploads and downloads by token, injected ``TransferFault``s."""
 
     def __init__(self) -> None:
+        #: the server-side TLS context it serves https with (None: plain http); set before ``start``
+        self.ssl: SSLContext | None = None
         #: requests that reached the storage proxy (bodies not kept)
         self.requests: list[RecordedRequest] = []
         self.uploads: dict[str, Upload] = {}
@@ -95,12 +98,12 @@ class StorageProxy:
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, 0).start()
+            await web.TCPSite(runner, host, 0, ssl_context=self.ssl).start()
         except BaseException:
             await runner.cleanup()
             raise
         self._runner = runner
-        self._url = reachable_url(runner)
+        self._url = reachable_url(runner, "http" if self.ssl is None else "https")
 
     async def close(self) -> None:
         runner, self._runner = self._runner, None
