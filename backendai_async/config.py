@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
-from ssl import SSLContext
+from ssl import SSLContext, SSLError, create_default_context
 from typing import Literal
 
 from yarl import URL
@@ -33,6 +33,7 @@ _ENV = {
     "user_id": "BACKEND_USER_ID",
     "password": "BACKEND_PASSWORD",
     "hash_type": "BACKEND_HASH_TYPE",
+    "ssl": "BACKEND_CA_BUNDLE",
 }
 
 
@@ -52,7 +53,8 @@ class ClientConfig:
 
     ``timeout`` is the default deadline of one call in seconds (connect, headers and body, all
     attempts); ``max_retries`` the extra attempts for calls that are safe to repeat; ``ssl`` is passed
-    to aiohttp (``True`` verifies certificates, ``False`` does not, an ``SSLContext`` customises);
+    to aiohttp for the endpoint and the storage proxies alike (``True`` verifies certificates against
+    the system's CAs, ``False`` does not verify, an ``SSLContext`` customises, e.g. trusts another CA);
     ``reconnect`` is how event streams reconnect unless a stream is given its own policy.
 
     ``endpoint`` may name several endpoints of one cluster (a sequence, or a comma-separated string)
@@ -109,6 +111,8 @@ class ClientConfig:
             raise _bad("failover_cooldown", f"must be a number of seconds >= 0, not {self.failover_cooldown!r}")
         if not isinstance(self.reconnect, ReconnectPolicy):
             raise _bad("reconnect", f"must be a ReconnectPolicy, not {self.reconnect!r}")
+        if not isinstance(self.ssl, (bool, SSLContext)):
+            raise _bad("ssl", "must be True, False or an ssl.SSLContext (e.g. ssl.create_default_context(cafile=...))")
 
     @property
     def endpoint_url(self) -> URL:
@@ -122,7 +126,9 @@ class ClientConfig:
         ``BACKEND_ACCESS_KEY``, ``BACKEND_SECRET_KEY``, ``BACKEND_ENDPOINT`` (default
         ``https://api.backend.ai``; several endpoints comma-separated), ``BACKEND_ENDPOINT_TYPE``
         (``api`` or ``session``), ``BACKEND_VERSION`` (pins the API version), ``BACKEND_USER_ID``
-        and ``BACKEND_PASSWORD`` (SESSION mode), ``BACKEND_HASH_TYPE`` (default ``sha256``).
+        and ``BACKEND_PASSWORD`` (SESSION mode), ``BACKEND_HASH_TYPE`` (default ``sha256``),
+        ``BACKEND_CA_BUNDLE`` (a PEM file of the CAs to trust instead of the system's; ``ssl`` becomes a
+        context loaded from it).
         """
         env = os.environ if environ is None else environ
 
@@ -139,7 +145,16 @@ class ClientConfig:
             password=get("password"),
             api_version=get("api_version"),
             hash_type=get("hash_type") or "sha256",
+            ssl=_ca_bundle(ca_bundle) if (ca_bundle := get("ssl")) else True,
         )
+
+
+def _ca_bundle(path: str) -> SSLContext:
+    """A verifying context that trusts the CAs of a PEM file (and no others)."""
+    try:
+        return create_default_context(cafile=path)
+    except (OSError, SSLError) as exc:
+        raise _bad("ssl", f"cannot load the CA bundle {path!r}: {exc}") from exc
 
 
 def _normalise_endpoints(endpoint: str | Sequence[str]) -> tuple[str, ...]:

@@ -132,7 +132,7 @@ class HTTP:
             ) from exc
         except aiohttp.ClientError as exc:
             raise RequestError(
-                f"could not send the request: {exc}", request_method=method, request_url=safe_url(url)
+                f"could not send the request: {_failure(exc)}", request_method=method, request_url=safe_url(url)
             ) from exc
         try:
             if not request.bare:
@@ -180,13 +180,27 @@ class HTTP:
                 retry_after=retry_after(exc.headers.get("Retry-After")) if exc.headers else None,
             ) from exc
         except aiohttp.ClientError as exc:
-            raise RequestError(f"could not open the websocket: {exc}", request_method="GET", request_url=url) from exc
+            raise RequestError(
+                f"could not open the websocket: {_failure(exc)}", request_method="GET", request_url=url
+            ) from exc
 
     async def _ws_connect(
         self, url: URL, headers: CIMultiDict[str], heartbeat: float | None
     ) -> aiohttp.ClientWebSocketResponse:
         ws = await self.session.ws_connect(url, headers=headers, heartbeat=heartbeat, ssl=self._ssl)
         return cast(aiohttp.ClientWebSocketResponse, ws)  # aiohttp 3.12+ types it as generic
+
+
+def _failure(exc: aiohttp.ClientError) -> str:
+    """What went wrong, in words; a refused certificate names the host and the verification error."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cert_error = exc.certificate_error
+        problem = getattr(cert_error, "verify_message", None) or str(cert_error)
+        return (
+            f"the TLS certificate of {exc.host}:{exc.port} was refused (certificate verify failed: {problem}); "
+            "to trust its CA, pass ssl= an SSLContext or set BACKEND_CA_BUNDLE"
+        )
+    return str(exc)
 
 
 async def read_body(resp: aiohttp.ClientResponse) -> bytes:

@@ -11,10 +11,11 @@ from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
 from ..auth import Authenticator, PreparedRequest
+from ..errors import RequestError
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
-from .request import Body, Params, Request, Target, query_pairs
+from .request import Body, Params, Request, Target, query_pairs, safe_url
 from .retry import IDEMPOTENT_METHODS
 
 __all__ = ["Preparer"]
@@ -52,7 +53,8 @@ class Preparer:
         headers: Mapping[str, str] | None,
         retry_safe: bool | None,
     ) -> Request:
-        """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare."""
+        """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
+        (``RequestError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
         if json is not None:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
@@ -63,6 +65,13 @@ class Preparer:
             params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
         if isinstance(path, URL):
             url = path.extend_query(query_pairs(params)) if params else path
+            if url.scheme != "https" and self._base_url.scheme == "https":
+                raise RequestError(
+                    "refused to send to a plain-http URL named by an https endpoint: its token would travel "
+                    "in clear text (serve the storage proxy over https)",
+                    request_method=method,
+                    request_url=safe_url(url),
+                )
         else:
             url = self.url(path, params)
         if legacy:

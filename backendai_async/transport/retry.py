@@ -37,11 +37,14 @@ def retry_delay(
 
     Retried: a connection that could not be made (nothing was sent) when the body can be sent
     again, and, for calls safe to repeat, any failure to send and the statuses 429, 502, 503 and
-    504. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER``; no wait may reach the deadline.
+    504; never a refused TLS certificate. ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER``;
+    no wait may reach the deadline.
     """
     if attempt >= max_retries:
         return None
     if isinstance(exc, RequestError):
+        if isinstance(exc.__cause__, aiohttp.ClientConnectorCertificateError):
+            return None  # a refused certificate is refused again
         unsent = replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError)
         if not (retry_safe or unsent):
             return None
