@@ -77,7 +77,10 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Start the real Backend.AI stack on loopback, run tests/integration and the conformance suite
-    (tests/conformance, both backends), stop the stack."""
+    (tests/conformance, both backends), stop the stack; then a short second pass: the 26.9.6 stack
+    serving https (BAI_STACK_TLS=1) and tests/integration/test_tls.py."""
     session.install(".[test]")
     python = os.path.join(session.bin, "python")
     session.run("bash", "tests/integration/run.sh", *session.posargs, env={"PYTHON": python}, external=True)
+    tls = {"PYTHON": python, "BAI_STACK_TLS": "1", "BAI_STACK_GENERATIONS": "26.09"}
+    session.run("bash", "tests/integration/run.sh", env=tls, external=True)

@@ -8,6 +8,7 @@ of a JSON file describing them::
         "26.09": {"status": "up", "hello": {"version": "v9.20250722", "manager": "26.9.6"},
                   "endpoint": "http://127.0.0.1:28001", "webserver": "http://127.0.0.1:28000",
                   "webserver_port": 28000, "image": "...", "vfolder_host": "local:volume1",
+                  "tls": null (with BAI_STACK_TLS=1: {"ca", "storage_ca", "bundle"}, https URLs),
                   "logs": {"manager": "/path/manager.log", ...},
                   "users": {"superadmin": {"email", "password", "access_key", "secret_key"},
                             "domain_admin": {...}, "user": {...}}},

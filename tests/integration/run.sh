@@ -17,6 +17,8 @@
 #   BAI_STACK_PORT_BASE     first port (default 28000; a generation uses 100 ports from its base)
 #   BAI_STACK_KEEP=1        leave the servers running after the tests (stop: stack/down.sh)
 #   BAI_STACK_SCRIPT        run "$PYTHON $BAI_STACK_SCRIPT" instead of pytest (nox -s bench)
+#   BAI_STACK_TLS=1         the 26.09 servers speak https (up.sh); pytest runs tests/integration/test_tls.py
+#                           only, the other tests speak plain http
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -133,7 +135,9 @@ if [ -n "${BAI_STACK_SCRIPT:-}" ]; then   # e.g. a benchmark instead of the test
   say "running: $BAI_STACK_SCRIPT"
   "$PYTHON" "$BAI_STACK_SCRIPT" || rc=$?
 else
-  "$PYTHON" -m pytest tests/integration tests/conformance -m "integration or conformance" "$@" || rc=$?
+  tests=(tests/integration tests/conformance)
+  [ "${BAI_STACK_TLS:-0}" = 1 ] && tests=(tests/integration/test_tls.py)
+  "$PYTHON" -m pytest "${tests[@]}" -m "integration or conformance" "$@" || rc=$?
 fi
 t_tests=$((SECONDS - s))
 exit "$rc"

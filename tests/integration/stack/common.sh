@@ -73,6 +73,7 @@ gen_setup() {
   VENV="$BAI_STACK_HOME/venvs/$GEN"
   LOGS="$GEN_HOME/logs"; PIDS="$GEN_HOME/pids"; ETC="$GEN_HOME/etc"; RUN="$GEN_HOME/run"
   GOLDEN="$GEN_HOME/golden"; PGDATA="$GEN_HOME/pg/data"
+  TLS_DIR="$RUN/tls"   # certificates of a run with BAI_STACK_TLS=1 (see make_tls)
   # The manager builds an aiodocker client at start-up, which asserts that a Docker host is
   # configured; nothing needs to listen there.
   export DOCKER_HOST="unix://$RUN/no-docker.sock"
@@ -198,10 +199,10 @@ start_daemon() {
 # ready NAME: the daemon answers (the probes up.sh and service.sh wait on).
 ready() {
   case "$1" in
-    manager) curl -sf "http://127.0.0.1:$PORT_MANAGER/" ;;
-    webserver) curl -sf "http://127.0.0.1:$PORT_WEB/func/" ;;
-    storage-proxy) curl -sf -H "X-BackendAI-Storage-Auth-Token: $STORAGE_SECRET" \
-      "http://127.0.0.1:$PORT_STORAGE_MANAGER/volumes" ;;
+    manager) curl_ -sf "$(scheme)://127.0.0.1:$PORT_MANAGER/" ;;
+    webserver) curl_ -sf "$(scheme)://127.0.0.1:$PORT_WEB/func/" ;;
+    storage-proxy) curl_ -sf -H "X-BackendAI-Storage-Auth-Token: $STORAGE_SECRET" \
+      "$(scheme)://127.0.0.1:$PORT_STORAGE_MANAGER/volumes" ;;
     agent) PGPASSWORD=$PG_PASSWORD psql -h 127.0.0.1 -p "$PORT_PG" -U postgres -d backend -Atc \
       "select status from agents where id='i-dummy-01'" | grep -qx ALIVE ;;
     *) echo "ready: unknown daemon '$1'" >&2; return 2 ;;
@@ -255,6 +256,43 @@ port_free() {
       die "port $port is already in use (another stack? set BAI_STACK_PORT_BASE to move ours)"
     fi
   done
+}
+
+# ---------------------------------------------------------------- TLS (BAI_STACK_TLS=1)
+# make_tls: two CAs and their server certificates for 127.0.0.1 and localhost, in $TLS_DIR:
+# ca.pem signs server.pem (manager, webserver), storage-ca.pem signs storage.pem (storage proxy,
+# so that a client can trust one and not the other); bundle.pem holds both CAs.  A run's TLS is
+# on while $TLS_DIR/ca.pem exists (reset_run_dirs removes it): the probes then speak https.
+make_tls() {
+  local name
+  mkdir -p "$TLS_DIR"
+  for name in ca storage-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3 -subj "/CN=backendai-async test $name" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$TLS_DIR/$name.key" -out "$TLS_DIR/$name.pem" 2>>"$LOGS/tls.log"
+  done
+  printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" "subjectKeyIdentifier=hash" \
+    "authorityKeyIdentifier=keyid:always" >"$TLS_DIR/server.ext"
+  for name in server:ca storage:storage-ca; do
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+      -keyout "$TLS_DIR/${name%:*}.key" -out "$TLS_DIR/${name%:*}.csr" 2>>"$LOGS/tls.log"
+    openssl x509 -req -in "$TLS_DIR/${name%:*}.csr" -CA "$TLS_DIR/${name#*:}.pem" -CAkey "$TLS_DIR/${name#*:}.key" \
+      -CAcreateserial -days 3 -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/${name%:*}.pem" 2>>"$LOGS/tls.log"
+  done
+  cat "$TLS_DIR/ca.pem" "$TLS_DIR/storage-ca.pem" >"$TLS_DIR/bundle.pem"
+  [ -s "$TLS_DIR/server.pem" ] && [ -s "$TLS_DIR/storage.pem" ] || die "could not make the certificates" "$LOGS/tls.log"
+}
+tls_on() { [ -f "$TLS_DIR/ca.pem" ]; }
+scheme() { if tls_on; then echo https; else echo http; fi; }
+curl_() { if tls_on; then curl --cacert "$TLS_DIR/bundle.pem" "$@"; else curl "$@"; fi; }
+# tls_toml CERT: the ssl-* lines of a server's listening section (CERT: server or storage)
+tls_toml() {
+  if tls_on; then
+    printf 'ssl-enabled = true\nssl-cert = "%s"\nssl-privkey = "%s"' "$TLS_DIR/$1.pem" "$TLS_DIR/$1.key"
+  else
+    printf 'ssl-enabled = false'
+  fi
 }
 
 # ---------------------------------------------------------------- PostgreSQL, Redis, etcd

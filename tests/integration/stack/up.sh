@@ -9,6 +9,9 @@
 #
 # First run ~1.5 min (venv + database); later runs reuse the venv and restore the database
 # from its golden copy (~25 s).  BAI_WITH_STORAGE=0 leaves out the storage proxy.
+# BAI_STACK_TLS=1: the manager, webserver and storage proxy serve https, with certificates made
+# for this run (make_tls in common.sh); the manager and webserver trust their CAs through
+# SSL_CERT_FILE, and info.json names the https endpoints and the CA files.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -23,6 +26,10 @@ bash "$STACK_DIR/down.sh" "$GEN" >/dev/null   # whatever an earlier run left beh
 STAMP=$(golden_stamp "${BASH_SOURCE[0]}")
 have_golden "$STAMP" || purge_state
 reset_run_dirs
+[ "${BAI_STACK_TLS:-0}" = 1 ] && make_tls
+SCHEME=$(scheme)
+TRUST=()   # the environment of the daemons that call another one: trust the run's CAs
+tls_on && TRUST=(env "SSL_CERT_FILE=$TLS_DIR/bundle.pem")
 for bin in "$PG_BIN/initdb" redis-server etcd etcdctl curl; do
   command -v "$bin" >/dev/null || die "$bin is missing: run prereqs.sh"
 done
@@ -53,7 +60,7 @@ pool-pre-ping = false
 num-proc = 1
 service-addr = { host = "127.0.0.1", port = $PORT_MANAGER }
 internal-addr = { host = "127.0.0.1", port = $PORT_MANAGER_INTERNAL }
-ssl-enabled = false
+$(tls_toml server)
 heartbeat-timeout = 40.0
 pid-file = "$RUN/manager.pid"
 ipc-base-path = "$RUN/ipc-manager"
@@ -169,6 +176,12 @@ for name in ("manager", "agent"): zmq.auth.create_certificates(sys.argv[1], name
   save_golden "$STAMP"
   log "database built ($((SECONDS - s))s)"
 fi
+if tls_on; then   # (the golden etcd names the storage proxy over http: this run only, https, verified)
+  for api in client_api:$PORT_STORAGE_CLIENT manager_api:$PORT_STORAGE_MANAGER; do
+    etcdctl_ put "/sorna/local/volumes/proxies/local/${api%:*}" "https://127.0.0.1:${api#*:}" >/dev/null
+  done
+  etcdctl_ put /sorna/local/volumes/proxies/local/ssl_verify true >/dev/null
+fi
 
 # ---------------------------------------------------------------- storage proxy
 # Started first and in the background: it needs only etcd and Redis, and comes up while the
@@ -200,13 +213,13 @@ aiomonitor-webui-port = $((PORT_AIOMON + 5))
 
 [api.client]
 service-addr = { host = "127.0.0.1", port = $PORT_STORAGE_CLIENT }
-ssl-enabled = false
+$(tls_toml storage)
 
 [api.manager]
 service-addr = { host = "127.0.0.1", port = $PORT_STORAGE_MANAGER }
 internal-addr = { host = "127.0.0.1", port = $PORT_STORAGE_INTERNAL }
 announce-addr = { host = "127.0.0.1", port = $PORT_STORAGE_MANAGER }
-ssl-enabled = false
+$(tls_toml storage)
 secret = "$STORAGE_SECRET"
 
 [debug]
@@ -232,7 +245,7 @@ fi
 # ---------------------------------------------------------------- manager
 port_free "$PORT_MANAGER" "$PORT_MANAGER_INTERNAL"
 # (`mgr -f X start-server` ignores the group-level -f: start-server takes its own)
-start_daemon manager "$RUN" "$BAI" mgr start-server -f "$ETC/manager.toml"
+start_daemon manager "$RUN" "${TRUST[@]}" "$BAI" mgr start-server -f "$ETC/manager.toml"
 
 # ---------------------------------------------------------------- dummy agent
 AG="$GEN_HOME/agent"; mkdir -p "$AG"
@@ -349,6 +362,7 @@ cat >"$WEB/webserver.toml" <<EOF
 [service]
 ip = "127.0.0.1"
 port = $PORT_WEB
+$(tls_toml server)
 wsproxy.url = ""
 mode = "webui"
 enable_signup = false
@@ -375,7 +389,7 @@ max_shm_per_container = 2
 max_file_upload_size = 4294967296
 
 [security]
-cookie_secure = false
+cookie_secure = $(tls_on && echo true || echo false)
 
 [environments]
 
@@ -386,9 +400,9 @@ menu_blocklist = "pipeline"
 
 [api]
 domain = "default"
-endpoint = "http://127.0.0.1:$PORT_MANAGER"
+endpoint = "$SCHEME://127.0.0.1:$PORT_MANAGER"
 text = "Backend.AI (local)"
-ssl_verify = false
+ssl_verify = $(tls_on && echo true || echo false)
 auth_token_name = "sToken"
 
 [session]
@@ -416,7 +430,7 @@ enabled = false
 enabled = false
 EOF
 port_free "$PORT_WEB"
-start_daemon webserver "$WEB" "$BAI" web start-server -f "$WEB/webserver.toml"
+start_daemon webserver "$WEB" "${TRUST[@]}" "$BAI" web start-server -f "$WEB/webserver.toml"
 
 # ---------------------------------------------------------------- readiness
 # All four start at once (their start-up is mostly imports); now wait for each.
@@ -429,16 +443,18 @@ WAIT_PID=agent wait_for 120 "agent (ALIVE)" ready agent
 WAIT_PID=webserver wait_for 60 webserver ready webserver
 
 # ---------------------------------------------------------------- what is running
-hello=$(curl -sf "http://127.0.0.1:$PORT_MANAGER/")
+hello=$(curl_ -sf "$SCHEME://127.0.0.1:$PORT_MANAGER/")
 cat >"$GEN_HOME/info.json" <<EOF
 {
   "status": "up",
   "package_version": "$PKG_VERSION",
   "hello": $hello,
-  "endpoint": "http://127.0.0.1:$PORT_MANAGER",
+  "endpoint": "$SCHEME://127.0.0.1:$PORT_MANAGER",
   "webserver_port": $PORT_WEB,
-  "webserver": "http://127.0.0.1:$PORT_WEB",
-  "storage_proxy": $([ "$WITH_STORAGE" = 1 ] && echo "\"http://127.0.0.1:$PORT_STORAGE_CLIENT\"" || echo null),
+  "webserver": "$SCHEME://127.0.0.1:$PORT_WEB",
+  "storage_proxy": $([ "$WITH_STORAGE" = 1 ] && echo "\"$SCHEME://127.0.0.1:$PORT_STORAGE_CLIENT\"" || echo null),
+  "tls": $(tls_on && printf '{"ca": "%s", "storage_ca": "%s", "bundle": "%s"}' "$TLS_DIR/ca.pem" \
+    "$TLS_DIR/storage-ca.pem" "$TLS_DIR/bundle.pem" || echo null),
   "vfolder_host": $([ "$WITH_STORAGE" = 1 ] && echo "\"$VFOLDER_HOST\"" || echo null),
   "image": "$IMAGE",
   "logs": {
