@@ -380,3 +380,14 @@ async def test_a_plain_http_storage_proxy_named_by_an_https_endpoint_is_refused(
             await client.vfolder.download_file("f.bin", tmp_path / "out.bin", "box")
         assert fm.vfolders.storage_url.scheme == "http"
         assert fm.vfolders.storage_requests == []  # not one byte went out in clear text
+
+
+async def test_a_refused_certificate_moves_the_call_to_the_next_endpoint(
+    fm: FakeManager, unknown_ca: trustme.CA, trusting: ssl.SSLContext
+) -> None:
+    async with FakeManager(ssl=server_context(unknown_ca)) as untrusted:
+        config = bai.ClientConfig(AK, SK, [str(untrusted.url), str(fm.url)], ssl=trusting, max_retries=0)
+        async with bai.Client(config) as client:
+            assert (await client.request("POST", "/auth/test", json={"echo": "moved"}))["echo"] == "moved"
+            assert client.endpoint == str(fm.url)
+        assert untrusted.requests == []
