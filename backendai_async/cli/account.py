@@ -62,7 +62,8 @@ async def logout(ctx: Context) -> None:
     if stored is None:
         ctx.out.result({"logged_out": False}, "not logged in")
         return
-    config = ClientConfig(endpoint=stored.endpoint, connection_mode="SESSION")
+    env = {**ctx.settings.environ, "BACKEND_ENDPOINT": stored.endpoint, "BACKEND_ENDPOINT_TYPE": "session"}
+    config = ClientConfig.from_env(env)  # the stored endpoint, with the environment's TLS settings
     try:
         authenticator = CapturingSessionAuthenticator(stored.session_id)
         async with Client(config, agent_signature="cli", authenticator=authenticator) as client:

@@ -24,6 +24,7 @@ import backendai_async as bai
 from backendai_async.signing import Signer
 from backendai_async.testing import FakeManager, Fault
 
+from .cli_support import cli_command, cli_env
 from .conftest import AK, SK, ClientFactory
 
 NAMES = ("127.0.0.1", "localhost", "bai.test")
@@ -391,3 +392,25 @@ async def test_a_refused_certificate_moves_the_call_to_the_next_endpoint(
             assert (await client.request("POST", "/auth/test", json={"echo": "moved"}))["echo"] == "moved"
             assert client.endpoint == str(fm.url)
         assert untrusted.requests == []
+
+
+# ---- the command line ----------------------------------------------------------------------------
+
+
+async def test_the_cli_logs_in_and_out_over_https_trusting_the_ca_bundle(
+    fm: FakeManager, ca_file: Path, tmp_path: Path
+) -> None:
+    env = cli_env(fm, tmp_path / "config", keys=False)
+    env.update(BACKEND_CA_BUNDLE=str(ca_file), BACKEND_USER_ID="user@lablup.com", BACKEND_PASSWORD="C8qnIo29")
+
+    async def cli(*args: str) -> tuple[int | None, bytes]:
+        process = await asyncio.create_subprocess_exec(
+            *cli_command(*args), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        output, _ = await process.communicate()
+        return process.returncode, output
+
+    assert await cli("login") == (0, f"logged in to {fm.url} as user@lablup.com\n".encode())
+    assert len(fm.web_sessions) == 1
+    assert await cli("logout") == (0, f"logged out of {fm.url}\n".encode())
+    assert fm.web_sessions == {}
