@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from yarl import URL
 
 import backendai_async as bai
 from backendai_async.resources import outage
-from backendai_async.testing import FakeManager
+from backendai_async.testing import FakeManager, TransferFault
+from backendai_async.transport.request import masked
 
 from .conftest import AK, SK, ClientFactory
 
@@ -306,3 +308,24 @@ async def test_a_negative_window_is_refused_before_anything_is_sent(fm: FakeMana
     assert len(fm.requests) == sent
     with pytest.raises(bai.UsageError, match="outage_window"):
         client.vfolder.download("x", "box", outage_window=float("nan"))
+
+
+async def test_the_token_is_in_no_error_or_log_line_when_a_body_is_cut(
+    fm: FakeManager, client: bai.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backendai_async")
+    fm.vfolders.inject(TransferFault(method="PATCH", after=1, times=None))
+    big = bytes(8 << 20)
+    with pytest.raises(bai.UploadInterruptedError) as caught:
+        await client.vfolder.upload("x", big, "box", chunk_size=len(big), outage_window=0)
+    token = caught.value.session.url.query["token"]
+    errors = [caught.value, caught.value.__cause__]
+    for shown in [*map(str, errors), *map(repr, errors), *(r.getMessage() for r in caplog.records)]:
+        assert token not in shown
+
+
+def test_aiohttp_messages_that_name_the_url_are_masked() -> None:
+    url = URL("http://127.0.0.1:1/upload?token=s3cret&x=1")
+    text = masked(f"Can not write request body for {url}", url)  # aiohttp's ClientOSError on 26.9.6
+    assert "s3cret" not in text and text.endswith("?token=***&x=1")
+    assert masked("Server disconnected", url) == "Server disconnected"
