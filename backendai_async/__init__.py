@@ -87,10 +87,17 @@ from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 if TYPE_CHECKING:
     from .resources.transfer import Download, Progress
+    from .resources.upload_session import UploadInterruptedError, UploadSession
     from .resources.vfolders import VFolder
 
 # imported on first use: ``import backendai_async`` stays cheap (``client.vfolder`` loads them too)
-_LAZY = {"Download": ".resources.transfer", "Progress": ".resources.transfer", "VFolder": ".resources.vfolders"}
+_LAZY = {
+    "Download": ".resources.transfer",
+    "Progress": ".resources.transfer",
+    "UploadInterruptedError": ".resources.upload_session",
+    "UploadSession": ".resources.upload_session",
+    "VFolder": ".resources.vfolders",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -180,6 +187,8 @@ __all__ = [
     "UnknownError",
     "UnsupportedFeatureError",
     "UnsupportedOperationError",
+    "UploadInterruptedError",
+    "UploadSession",
     "UsageError",
     "VFolder",
     "VFolderFileEntry",

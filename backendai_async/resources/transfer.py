@@ -3,8 +3,9 @@
 Uploads send each tus ``PATCH`` body as ``PIECE``-sized reads (a file is never read whole; bytes
 and async iterables hold at most one chunk). Downloads hand over pieces as they arrive. After a
 dropped connection an upload asks the server where it stands (``HEAD``) and a download asks for
-the rest (``Range``); consecutive failures without progress are bounded by ``max_retries``.
-This is the one resource module that reads response bodies itself.
+the rest (``Range``); both keep trying through an outage of the storage proxy for as long as the
+outage window (``outage.py``) allows without progress. This is the one resource module that reads
+response bodies itself.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from yarl import URL
-
 from ..abort import AbortController, AbortSignal
 from ..errors import (
     AbortError,
@@ -31,7 +30,9 @@ from ..errors import (
     UsageError,
 )
 from ..transport import StreamResponse
+from .outage import OUTAGE_WINDOW, Outage
 from .pipeline import Pipeline
+from .upload_session import UploadInterruptedError, UploadSession
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -117,23 +118,53 @@ class _IterableSource:
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]:
         if offset < self._start:
             raise UsageError(f"cannot resume an async iterable at byte {offset}: it went past {self._start}")
+        while self._start + len(self._buffer) < offset:  # bytes the server has (a resumed upload)
+            self._start += len(self._buffer)
+            self._buffer[:] = await self._next_piece()
         del self._buffer[: offset - self._start]
         self._start = offset
         while len(self._buffer) < length:
-            try:
-                self._buffer += await anext(self._chunks)
-            except StopAsyncIteration:
-                raise UsageError(
-                    f"the async iterable ended after {self._start + len(self._buffer)} of {self.size} bytes"
-                ) from None
+            self._buffer += await self._next_piece()
         with memoryview(self._buffer) as view:
             chunk = bytes(view[:length])
         return _slices(memoryview(chunk))
+
+    async def _next_piece(self) -> bytes:
+        try:
+            return await anext(self._chunks)
+        except StopAsyncIteration:
+            raise UsageError(
+                f"the async iterable ended after {self._start + len(self._buffer)} of {self.size} bytes"
+            ) from None
 
 
 async def _slices(view: memoryview) -> AsyncIterator[bytes]:
     for start in range(0, len(view), PIECE):
         yield bytes(view[start : start + PIECE])
+
+
+class _Feed:
+    """One PATCH body as aiohttp pulls it. When the request fails, aiohttp's writer task may still
+    be inside a read: ``aclose()`` waits for that read to end, then closes the pieces."""
+
+    def __init__(self, pieces: AsyncGenerator[bytes, None]) -> None:
+        self._pieces = pieces
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def __aiter__(self) -> _Feed:
+        return self
+
+    async def __anext__(self) -> bytes:
+        self._idle.clear()
+        try:
+            return await anext(self._pieces)
+        finally:
+            self._idle.set()
+
+    async def aclose(self) -> None:
+        await self._idle.wait()
+        await self._pieces.aclose()
 
 
 def upload_source(source: UploadSource, size: int | None = None) -> _Source:
@@ -156,22 +187,26 @@ def _offset(headers: Mapping[str, str], what: str) -> int:
 
 async def tus_upload(
     pipeline: Pipeline,
-    url: URL,
+    session: UploadSession,
     source: _Source,
     *,
-    label: str,
+    resume: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Progress | None = None,
+    outage_window: float = OUTAGE_WINDOW,
     timeout: float | None = None,
     signal: AbortSignal | None = None,
 ) -> None:
-    """Send ``source`` to a tus upload URL (the upload exists: no creation step), resuming from
-    the server's ``Upload-Offset`` after a failure. ``timeout`` bounds connecting and each wait."""
+    """Send ``source`` to the session's tus URL (the upload exists: no creation step), from the
+    server's ``Upload-Offset`` when resuming or after a failure. ``timeout`` bounds connecting and
+    each wait; failures without progress are retried for ``outage_window`` seconds, then raised as
+    ``UploadInterruptedError`` carrying ``session``."""
     if chunk_size <= 0:
         raise UsageError(f"chunk_size must be positive, not {chunk_size!r}")
-    size = source.size
+    size, label, url = source.size, session.path, session.url
     timeout = timeout if timeout is not None else pipeline.config.timeout
-    offset = failures = 0
+    outage = Outage(outage_window, signal, label)
+    offset: int | None = None if resume else 0  # None: ask the server (HEAD)
     done = 0
 
     async def counted(pieces: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
@@ -182,40 +217,53 @@ async def tus_upload(
             if progress is not None:
                 progress(label, done, size)
 
+    async def ask() -> int:
+        head = await pipeline.send("HEAD", url, headers=TUS_VERSION, timeout=timeout, signal=signal, full_response=True)
+        return _offset(head.headers, "HEAD")
+
+    async def send(start: int) -> int:
+        nonlocal done
+        length = min(chunk_size, size - start)
+        headers = {**TUS_VERSION, "Upload-Offset": str(start), "Content-Length": str(length)}
+        done = start
+        async with contextlib.aclosing(_Feed(counted(await source.body(start, length)))) as body:
+            async with pipeline.stream(
+                "PATCH",
+                url,
+                data=body,
+                content_type="application/offset+octet-stream",
+                headers=headers,
+                timeout=timeout,
+                read_timeout=timeout,
+                signal=signal,
+            ) as resp:
+                return _offset(resp.headers, "PATCH")
+
     while True:
-        length = min(chunk_size, size - offset)
-        headers = {**TUS_VERSION, "Upload-Offset": str(offset), "Content-Length": str(length)}
-        done = offset
+        patched = offset is not None
         try:
-            async with contextlib.aclosing(counted(await source.body(offset, length))) as body:
-                async with pipeline.stream(
-                    "PATCH",
-                    url,
-                    data=body,
-                    content_type="application/offset+octet-stream",
-                    headers=headers,
-                    timeout=timeout,
-                    read_timeout=timeout,
-                    signal=signal,
-                ) as resp:
-                    reached = _offset(resp.headers, "PATCH")
-            failures = 0
+            reached = await (ask() if offset is None else send(offset))
         except BackendAIError as exc:
             if not _resumable(exc):
                 raise
-            head = await pipeline.send(
-                "HEAD", url, headers=TUS_VERSION, timeout=timeout, signal=signal, full_response=True
-            )
-            reached = _offset(head.headers, "HEAD")
-            failures = 0 if reached > offset else failures + 1
-            if failures > pipeline.config.max_retries:
-                raise
+            offset = None
+            if not await outage.wait(exc):
+                raise UploadInterruptedError(
+                    f"gave up the upload of {label!r} at byte {session.offset} of {size} after "
+                    f"{outage_window:g} s without progress: {exc.message}",
+                    session,
+                    status=exc.status,
+                    request_method=exc.request_method,
+                    request_url=exc.request_url,
+                ) from exc
+            continue
         if not 0 <= reached <= size:
             raise ResponseError(f"the server reports offset {reached} for an upload of {size} bytes")
-        offset = reached
+        offset = session.offset = reached
+        outage.progress(offset)
         if progress is not None:
             progress(label, offset, size)
-        if offset >= size:
+        if offset >= size and (patched or size > 0):
             return
 
 
@@ -226,8 +274,9 @@ class Download:
     """An open download: ``async with`` it, then ``async for piece in it``.
 
     ``size`` is the total in bytes when the server tells it, ``position`` the bytes delivered so
-    far (from the starting offset). A dropped connection is resumed with ``Range`` when
-    ``ranged``. ``close()`` is idempotent and may be called from another task: a reader then
+    far (from the starting offset). Once the response has opened, a dropped connection is
+    resumed with ``Range`` when ``ranged``, through an outage of up to ``outage_window`` seconds
+    without progress (see ``outage.py``). ``close()`` is idempotent and may be called from another task: a reader then
     stops as at the end of the data.
     """
 
@@ -238,7 +287,7 @@ class Download:
         label: str,
         offset: int = 0,
         ranged: bool = True,
-        max_retries: int = 0,
+        outage_window: float = OUTAGE_WINDOW,
         signal: AbortSignal | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -247,9 +296,9 @@ class Download:
         self.position = offset
         self._open_at = open_at
         self._ranged = ranged
-        self._max_retries = max_retries
         self._progress = progress
         self._controller = AbortController()
+        self._outage = Outage(outage_window, self._controller.signal, label)
         self._signal = signal
         self._unlink = signal.add_callback(self._on_abort) if signal else None
         self._pieces = self._generate()
@@ -320,14 +369,13 @@ class Download:
             await self._pieces.aclose()
 
     async def _generate(self) -> AsyncGenerator[bytes, None]:
-        failures = 0
+        opened = False
         while True:
-            start = self.position
-            opened = False
+            self._outage.progress(self.position)
             try:
                 async with self._open_at(self.position, self._controller.signal) as resp:
                     opened = True
-                    skip = self._check(resp, start)
+                    skip = self._check(resp, self.position)
                     async for piece in resp.iter_chunked(PIECE):
                         if skip:
                             dropped = min(skip, len(piece))
@@ -342,11 +390,10 @@ class Download:
                         raise ResponseError(f"the download ended at byte {self.position} of {self.size}")
                 return
             except BackendAIError as exc:
-                # the transport already retried opening; what follows a drop mid-body is ours
+                # opening is retried by the transport; once a response came, the resumes are ours
                 if not (opened and self._ranged and _resumable(exc)):
                     raise
-                failures = 0 if self.position > start else failures + 1
-                if failures > self._max_retries:
+                if not await self._outage.wait(exc):
                     raise
 
     def _check(self, resp: StreamResponse, offset: int) -> int:

@@ -13,6 +13,7 @@ from yarl import URL
 
 from ..abort import AbortSignal
 from ..transport import StreamResponse
+from .outage import OUTAGE_WINDOW
 from .transfer import (
     Download,
     OpenAt,
@@ -57,7 +58,9 @@ class VFolderDownloads(VFolderResource):
         async def locate(abort: AbortSignal) -> _Located:
             return "/folders/_/download_with_token", {"token": token}
 
-        return self._download(locate, label="(token)", archive=False, offset=0, progress=None, **options)
+        return self._download(
+            locate, label="(token)", archive=False, offset=0, progress=None, outage_window=OUTAGE_WINDOW, **options
+        )
 
     def download(
         self,
@@ -68,11 +71,13 @@ class VFolderDownloads(VFolderResource):
         *,
         offset: int = 0,
         progress: Progress | None = None,
+        outage_window: float = OUTAGE_WINDOW,
         **options: Unpack[CallOptions],
     ) -> Download:
         """Stream ``file`` (a directory as a zip with ``archive``), from byte ``offset``:
         ``async with client.vfolder.download(path, name) as stream: async for piece in stream``.
-        A dropped connection resumes with ``Range`` (not for archives)."""
+        A dropped connection resumes with ``Range`` (not for archives), also after a storage-proxy
+        outage of up to ``outage_window`` seconds without progress (``math.inf``: no limit)."""
         folder = self._folder(name)
         timeout = options.get("timeout")
 
@@ -87,7 +92,15 @@ class VFolderDownloads(VFolderResource):
                 query["no_cache"] = "true"
             return URL(answer["url"]).update_query(query), {}
 
-        return self._download(locate, label=file, archive=archive, offset=offset, progress=progress, **options)
+        return self._download(
+            locate,
+            label=file,
+            archive=archive,
+            offset=offset,
+            progress=progress,
+            outage_window=outage_window,
+            **options,
+        )
 
     def _download(
         self,
@@ -97,6 +110,7 @@ class VFolderDownloads(VFolderResource):
         archive: bool,
         offset: int,
         progress: Progress | None,
+        outage_window: float,
         **options: Unpack[CallOptions],
     ) -> Download:
         """A ``Download`` that finds its URL on first use (token requests count as part of it)."""
@@ -122,7 +136,7 @@ class VFolderDownloads(VFolderResource):
             label=label,
             offset=offset,
             ranged=not archive,
-            max_retries=pipeline.config.max_retries,
+            outage_window=outage_window,
             signal=options.get("signal"),
             progress=progress,
         )
@@ -136,13 +150,16 @@ class VFolderDownloads(VFolderResource):
         *,
         resume: bool = True,
         progress: Progress | None = None,
+        outage_window: float = OUTAGE_WINDOW,
         **options: Unpack[CallOptions],
     ) -> Path:
         """Download ``file`` (a directory as a zip with ``archive``) to the local path ``dest``,
         through ``dest.part``: with ``resume`` a ``.part`` left by an interrupted run is
-        continued with ``Range``. Returns ``dest``."""
+        continued with ``Range``; ``outage_window`` as for ``download``. Returns ``dest``."""
         return await download_to_path(
-            lambda offset: self.download(file, name, archive, offset=offset, progress=progress, **options),
+            lambda offset: self.download(
+                file, name, archive, offset=offset, progress=progress, outage_window=outage_window, **options
+            ),
             Path(dest),
             resume=resume and not archive,
         )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from ..errors import UsageError
+from .outage import OUTAGE_WINDOW, checked_window
 from .pipeline import segment
 from .transfer import (
     DEFAULT_CHUNK_SIZE,
@@ -20,6 +21,7 @@ from .transfer import (
     tus_upload,
     upload_source,
 )
+from .upload_session import UploadSession
 from .vfolder_files import VFolderFiles
 
 if TYPE_CHECKING:
@@ -63,23 +65,52 @@ class VFolderUploads(VFolderFiles):
         size: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Progress | None = None,
+        outage_window: float = OUTAGE_WINDOW,
+        resume: UploadSession | None = None,
+        state_file: str | os.PathLike[str] | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Upload a local file, bytes, or an async iterable of bytes (give its ``size``) to
-        ``path`` in the folder, by tus in PATCHes of ``chunk_size`` bytes, resuming after a
-        dropped connection. ``progress(path, done, total)`` follows the bytes; ``timeout``
-        bounds connecting and each wait, not the whole transfer (abort with ``signal``)."""
+        ``path`` in the folder, by tus in PATCHes of ``chunk_size`` bytes. ``progress(path, done,
+        total)`` follows the bytes; ``timeout`` bounds connecting and each wait, not the whole
+        transfer (abort with ``signal``).
+
+        After a failure the upload goes on from the bytes the server has, and keeps trying while
+        the storage proxy is down for up to ``outage_window`` seconds without progress
+        (``math.inf``: no limit); then ``UploadInterruptedError`` carries the ``session``.
+        ``resume=session`` continues that upload (same path, folder and bytes). ``state_file``
+        keeps the session in a local file (mode 0600: the upload token is a credential) while the
+        upload is unfinished; a later call with that file, in any process, continues it, and the
+        file is removed when the upload completes."""
         prepared = upload_source(source, size)
-        url = await self._upload_url(path, prepared.size, name, **options)
+        checked_window(outage_window)
+        loop = asyncio.get_running_loop()
+        session = resume
+        if session is None and state_file is not None and await loop.run_in_executor(None, os.path.exists, state_file):
+            session = await loop.run_in_executor(None, UploadSession.load, state_file)
+        resumed = session is not None
+        if session is None:
+            url = await self._upload_url(path, prepared.size, name, **options)
+            session = UploadSession(url, path=path, folder=name, size=prepared.size)
+            if state_file is not None:
+                await loop.run_in_executor(None, session.save, state_file)
+        elif (session.path, session.folder, session.size) != (path, name, prepared.size):
+            raise UsageError(
+                f"the upload session is for {session.path!r} in {session.folder!r} ({session.size} bytes), "
+                f"not {path!r} in {name!r} ({prepared.size} bytes)"
+            )
         await tus_upload(
             self._pipeline,
-            url,
+            session,
             prepared,
-            label=path,
+            resume=resumed,
             chunk_size=chunk_size,
             progress=progress,
+            outage_window=outage_window,
             **options,
         )
+        if state_file is not None:
+            await loop.run_in_executor(None, Path(state_file).unlink)
 
     async def upload_tree(
         self,
@@ -90,11 +121,13 @@ class VFolderUploads(VFolderFiles):
         concurrency: int = DEFAULT_CONCURRENCY,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Progress | None = None,
+        outage_window: float = OUTAGE_WINDOW,
         **options: Unpack[CallOptions],
     ) -> builtins.list[str]:
         """Upload a local directory tree under ``path`` in the folder, layout kept, directories
-        (empty ones too) created, up to ``concurrency`` files at a time. Returns the uploaded
-        paths; the first failure cancels the rest and is raised."""
+        (empty ones too) created, up to ``concurrency`` files at a time; each file rides out a
+        storage-proxy outage as ``upload`` does. Returns the uploaded paths; the first failure
+        cancels the rest and is raised."""
         if concurrency < 1:
             raise UsageError(f"concurrency must be at least 1, not {concurrency!r}")
         loop = asyncio.get_running_loop()
@@ -110,6 +143,7 @@ class VFolderUploads(VFolderFiles):
                     name,
                     chunk_size=chunk_size,
                     progress=progress,
+                    outage_window=outage_window,
                     **options,
                 )
 

@@ -93,12 +93,15 @@ class StorageProxy:
         return self._url
 
     async def start(self, host: str = "127.0.0.1") -> None:
+        """Listen on a free port; after ``close()``, on the same port again (a restart: uploads
+        and files are kept, connections in flight were cut)."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._storage_entry)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, 0, ssl_context=self.ssl).start()
+            port = self._url.port if self._url is not None else 0
+            await web.TCPSite(runner, host, port, ssl_context=self.ssl).start()
         except BaseException:
             await runner.cleanup()
             raise
@@ -228,7 +231,8 @@ class StorageProxy:
             await response.write(data[: fault.after])
             drop(request)
             return response
-        await response.write(data)
+        for start in range(0, len(data), 1 << 20):  # a piece at a time, as a file is sent: a restart cuts the rest
+            await response.write(data[start : start + (1 << 20)])
         await response.write_eof()
         return response
 

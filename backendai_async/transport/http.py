@@ -15,7 +15,7 @@ from yarl import URL
 
 from ..errors import RequestError, RequestTimeoutError, ResponseError, server_error_class
 from ..problems import retry_after, server_error
-from .request import ParseMode, Request, safe_url
+from .request import ParseMode, Request, masked, safe_url
 from .stream_response import READ_ERRORS, read_error
 
 __all__ = ["HTTP", "parse_body", "read_body"]
@@ -132,7 +132,9 @@ class HTTP:
             ) from exc
         except aiohttp.ClientError as exc:
             raise RequestError(
-                f"could not send the request: {_failure(exc)}", request_method=method, request_url=safe_url(url)
+                f"could not send the request: {masked(_failure(exc), url)}",
+                request_method=method,
+                request_url=safe_url(url),
             ) from exc
         try:
             if not request.bare:
@@ -181,7 +183,9 @@ class HTTP:
             ) from exc
         except aiohttp.ClientError as exc:
             raise RequestError(
-                f"could not open the websocket: {_failure(exc)}", request_method="GET", request_url=url
+                f"could not open the websocket: {masked(_failure(exc), request.url)}",
+                request_method="GET",
+                request_url=url,
             ) from exc
 
     async def _ws_connect(

@@ -11,7 +11,18 @@ from yarl import URL
 from ..errors import ResponseError
 from ..problems import snippet
 
-__all__ = ["Body", "Params", "ParseMode", "Request", "Response", "ServerInfo", "Target", "query_pairs", "safe_url"]
+__all__ = [
+    "Body",
+    "Params",
+    "ParseMode",
+    "Request",
+    "Response",
+    "ServerInfo",
+    "Target",
+    "masked",
+    "query_pairs",
+    "safe_url",
+]
 
 Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
 ParseMode = Literal["auto", "json", "text", "bytes"]
@@ -110,3 +121,8 @@ def safe_url(url: URL) -> str:
     if "token" in url.query:
         url = url.update_query({"token": "***"})
     return str(url)
+
+
+def masked(text: str, url: URL) -> str:
+    """``text`` with ``url`` in it shown as ``safe_url`` (aiohttp names the URL in some messages)."""
+    return text.replace(str(url), safe_url(url)) if "token" in url.query else text

@@ -84,9 +84,11 @@ async def test_failures_without_progress_are_bounded(fm: FakeManager, make_clien
     client = make_client(fm, max_retries=0)
     await client.vfolder.create("box")
     fm.vfolders.inject(TransferFault(method="PATCH", after=1, times=None))
-    with pytest.raises(bai.RequestError):
-        await client.vfolder.upload("x", DATA, "box", chunk_size=CHUNK)
-    assert [r.method for r in fm.vfolders.storage_requests] == ["PATCH", "HEAD"]
+    with pytest.raises(bai.UploadInterruptedError) as caught:  # the first retry is at once, then the window
+        await client.vfolder.upload("x", DATA, "box", chunk_size=CHUNK, outage_window=0)
+    assert [r.method for r in fm.vfolders.storage_requests] == ["PATCH", "HEAD", "PATCH"]
+    assert isinstance(caught.value, bai.RequestError) and isinstance(caught.value.__cause__, bai.RequestError)
+    assert (caught.value.session.path, caught.value.session.offset) == ("x", 0)
 
 
 async def test_a_part_file_is_continued_with_range(fm: FakeManager, client: bai.Client, tmp_path: Path) -> None:
@@ -149,7 +151,7 @@ async def test_upload_tree_stops_at_the_first_failure(
         (tmp_path / f"f{i}").write_bytes(b"x" * 100)
     fm.vfolders.inject(TransferFault(method="PATCH", after=1, times=None))
     with pytest.raises(bai.RequestError):
-        await client.vfolder.upload_tree(tmp_path, "box", concurrency=2)
+        await client.vfolder.upload_tree(tmp_path, "box", concurrency=2, outage_window=0)
 
 
 async def test_download_as_an_async_iterator(fm: FakeManager, client: bai.Client) -> None:
