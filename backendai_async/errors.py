@@ -18,6 +18,7 @@ __all__ = [
     "ErrorType",
     "GraphQLError",
     "GraphQLPermissionError",
+    "InsecureConnectionError",
     "InternalServerError",
     "InvalidArgumentTypeError",
     "NegotiationRequiredError",
@@ -186,6 +187,12 @@ class RequestError(BackendAIError):
     """The request could not be sent (DNS, refused, reset, TLS)."""
 
     type = ErrorType.ERR_REQUEST
+
+
+class InsecureConnectionError(RequestError):
+    """Refused for security, before anything was sent: a server certificate that does not verify,
+    or a plain-http URL where the endpoint is https. Another attempt would be refused again, so it
+    is never retried (with several endpoints, the call moves to the next one)."""
 
 
 class AbortError(BackendAIError):

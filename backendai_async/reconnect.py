@@ -11,6 +11,7 @@ from collections.abc import Callable
 from .errors import (
     BackendAIError,
     ConfigError,
+    InsecureConnectionError,
     InternalServerError,
     RateLimitError,
     RequestError,
@@ -73,5 +74,7 @@ class Reconnection:
 
 def is_transient(exc: BackendAIError) -> bool:
     """Whether a stream should reconnect after ``exc``: a connection that could not be made or
-    broke, a deadline, 429 and 5xx. Refusals (401, 403, 404, …) and aborts end the stream."""
+    broke, a deadline, 429 and 5xx. Refusals (401, 403, 404, a certificate, …) and aborts end the stream."""
+    if isinstance(exc, InsecureConnectionError):
+        return False
     return isinstance(exc, (RequestError, ResponseError, RequestTimeoutError, InternalServerError, RateLimitError))

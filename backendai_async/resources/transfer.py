@@ -23,6 +23,7 @@ from ..abort import AbortController, AbortSignal
 from ..errors import (
     AbortError,
     BackendAIError,
+    InsecureConnectionError,
     RequestError,
     RequestTimeoutError,
     ResponseError,
@@ -59,7 +60,10 @@ OpenAt = Callable[[int, AbortSignal], AbstractAsyncContextManager[StreamResponse
 
 
 def _resumable(exc: BackendAIError) -> bool:
-    """A failure another attempt may get past: the connection, a stall, 409 offset, 5xx."""
+    """A failure another attempt may get past: the connection (not a refusal for security), a
+    stall, 409 offset, 5xx."""
+    if isinstance(exc, InsecureConnectionError):
+        return False
     if isinstance(exc, (RequestError, ResponseError, RequestTimeoutError)):
         return True
     return isinstance(exc, ServerError) and exc.status is not None and (exc.status == 409 or exc.status >= 500)

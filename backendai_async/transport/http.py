@@ -13,7 +13,7 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from ..errors import RequestError, RequestTimeoutError, ResponseError, server_error_class
+from ..errors import InsecureConnectionError, RequestError, RequestTimeoutError, ResponseError, server_error_class
 from ..problems import retry_after, server_error
 from .request import ParseMode, Request, masked, safe_url
 from .stream_response import READ_ERRORS, read_error
@@ -131,7 +131,7 @@ class HTTP:
                 request_url=safe_url(url),
             ) from exc
         except aiohttp.ClientError as exc:
-            raise RequestError(
+            raise _request_error(exc)(
                 f"could not send the request: {masked(_failure(exc), url)}",
                 request_method=method,
                 request_url=safe_url(url),
@@ -182,7 +182,7 @@ class HTTP:
                 retry_after=retry_after(exc.headers.get("Retry-After")) if exc.headers else None,
             ) from exc
         except aiohttp.ClientError as exc:
-            raise RequestError(
+            raise _request_error(exc)(
                 f"could not open the websocket: {masked(_failure(exc), request.url)}",
                 request_method="GET",
                 request_url=url,
@@ -193,6 +193,11 @@ class HTTP:
     ) -> aiohttp.ClientWebSocketResponse:
         ws = await self.session.ws_connect(url, headers=headers, heartbeat=heartbeat, ssl=self._ssl)
         return cast(aiohttp.ClientWebSocketResponse, ws)  # aiohttp 3.12+ types it as generic
+
+
+def _request_error(exc: aiohttp.ClientError) -> type[RequestError]:
+    """``InsecureConnectionError`` for a refused certificate, ``RequestError`` for the rest."""
+    return InsecureConnectionError if isinstance(exc, aiohttp.ClientConnectorCertificateError) else RequestError
 
 
 def _failure(exc: aiohttp.ClientError) -> str:

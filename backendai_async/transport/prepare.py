@@ -11,7 +11,7 @@ from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
 from ..auth import Authenticator, PreparedRequest
-from ..errors import RequestError
+from ..errors import InsecureConnectionError
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
@@ -54,7 +54,7 @@ class Preparer:
         retry_safe: bool | None,
     ) -> Request:
         """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
-        (``RequestError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
+        (``InsecureConnectionError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
         if json is not None:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
@@ -66,7 +66,7 @@ class Preparer:
         if isinstance(path, URL):
             url = path.extend_query(query_pairs(params)) if params else path
             if url.scheme != "https" and self._base_url.scheme == "https":
-                raise RequestError(
+                raise InsecureConnectionError(
                     "refused to send to a plain-http URL named by an https endpoint: its token would travel "
                     "in clear text (serve the storage proxy over https)",
                     request_method=method,

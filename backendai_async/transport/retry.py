@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from ..errors import BackendAIError, RequestError
+from ..errors import BackendAIError, InsecureConnectionError, RequestError
 
 __all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "backoff", "retry_delay"]
 
@@ -43,8 +43,8 @@ def retry_delay(
     if attempt >= max_retries:
         return None
     if isinstance(exc, RequestError):
-        if isinstance(exc.__cause__, aiohttp.ClientConnectorCertificateError):
-            return None  # a refused certificate is refused again
+        if isinstance(exc, InsecureConnectionError):
+            return None  # refused again on every attempt
         unsent = replayable and isinstance(exc.__cause__, aiohttp.ClientConnectorError)
         if not (retry_safe or unsent):
             return None

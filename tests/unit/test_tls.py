@@ -146,7 +146,7 @@ async def test_default_verification_refuses_an_unknown_ca_naming_the_problem(
     caplog.set_level(logging.INFO, "backendai_async")
     client = make_client(fm, max_retries=2)  # ssl=True: the system's CAs
     assert client.config.ssl is True
-    with pytest.raises(bai.RequestError) as info:
+    with pytest.raises(bai.InsecureConnectionError) as info:
         await client.request("POST", "/auth/test", json={"echo": "x"})
     error = info.value
     assert error.type == bai.ErrorType.ERR_REQUEST
@@ -181,7 +181,7 @@ async def test_a_ca_bundle_from_the_environment(fm: FakeManager, ca_file: Path, 
     other = ca_file.with_name("other.pem")  # the bundle replaces the system's CAs: only it is trusted
     unknown_ca.cert_pem.write_to_path(str(other))
     async with bai.Client(bai.ClientConfig.from_env({**env, "BACKEND_CA_BUNDLE": str(other)})) as client:
-        with pytest.raises(bai.RequestError, match=CERT_PROBLEM):
+        with pytest.raises(bai.InsecureConnectionError, match=CERT_PROBLEM):
             await client.request("POST", "/auth/test", json={"echo": "x"})
 
 
@@ -289,7 +289,7 @@ async def test_session_mode_login_over_https(fm: FakeManager, trusting: ssl.SSLC
 
 async def test_session_mode_refuses_an_unknown_ca_before_sending_the_password(fm: FakeManager) -> None:
     async with bai.Client(session_config(fm)) as client:
-        with pytest.raises(bai.RequestError, match=CERT_PROBLEM) as info:
+        with pytest.raises(bai.InsecureConnectionError, match=CERT_PROBLEM) as info:
             await client.login()
     assert "C8qnIo29" not in f"{info.value} {info.value!r}"
     assert fm.requests == []
@@ -325,21 +325,27 @@ async def fm_unknown_storage_ca(ca: trustme.CA, unknown_ca: trustme.CA) -> Async
 
 
 async def test_an_unknown_ca_on_the_storage_proxy_is_refused(
-    fm_unknown_storage_ca: FakeManager, make_client: ClientFactory, trusting: ssl.SSLContext, tmp_path: Path
+    fm_unknown_storage_ca: FakeManager,
+    make_client: ClientFactory,
+    trusting: ssl.SSLContext,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, "backendai_async")
     fm = fm_unknown_storage_ca
     client = make_client(fm, ssl=trusting)
     await make_folder(fm, client)  # the manager is trusted
     source = tmp_path / "in.bin"
     source.write_bytes(DATA)
     storage = f"{fm.vfolders.storage_url.host}:{fm.vfolders.storage_url.port}"
-    with pytest.raises(bai.RequestError, match=CERT_PROBLEM) as info:
+    with pytest.raises(bai.InsecureConnectionError, match=CERT_PROBLEM) as info:
         await client.vfolder.upload("in.bin", source, "box")
     assert storage in info.value.message
     assert "token=***" in str(info.value.request_url)
-    with pytest.raises(bai.RequestError, match=CERT_PROBLEM):
+    with pytest.raises(bai.InsecureConnectionError, match=CERT_PROBLEM):
         await client.vfolder.download_file("f.bin", tmp_path / "out.bin", "box")
     assert fm.vfolders.storage_requests == []
+    assert [r.getMessage() for r in caplog.records if "transfer of" in r.getMessage()] == []  # no outage retries
 
 
 # ---- nothing in clear text -------------------------------------------------------------------------
@@ -365,8 +371,13 @@ async def test_a_redirect_from_https_to_http_is_refused(
 
 
 async def test_a_plain_http_storage_proxy_named_by_an_https_endpoint_is_refused(
-    ca: trustme.CA, make_client: ClientFactory, trusting: ssl.SSLContext, tmp_path: Path
+    ca: trustme.CA,
+    make_client: ClientFactory,
+    trusting: ssl.SSLContext,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, "backendai_async")
     manager = FakeManager(ssl=server_context(ca))
     manager.vfolders.proxy.ssl = None  # the storage proxy listens on plain http
     async with manager as fm:
@@ -374,13 +385,14 @@ async def test_a_plain_http_storage_proxy_named_by_an_https_endpoint_is_refused(
         await make_folder(fm, client)
         source = tmp_path / "in.bin"
         source.write_bytes(DATA)
-        with pytest.raises(bai.RequestError, match="plain-http URL named by an https endpoint") as info:
+        with pytest.raises(bai.InsecureConnectionError, match="plain-http URL named by an https endpoint") as info:
             await client.vfolder.upload("in.bin", source, "box")
         assert info.value.request_url is not None and "token=***" in info.value.request_url
-        with pytest.raises(bai.RequestError, match="plain-http URL"):
+        with pytest.raises(bai.InsecureConnectionError, match="plain-http URL"):
             await client.vfolder.download_file("f.bin", tmp_path / "out.bin", "box")
         assert fm.vfolders.storage_url.scheme == "http"
         assert fm.vfolders.storage_requests == []  # not one byte went out in clear text
+    assert [r.getMessage() for r in caplog.records if "transfer of" in r.getMessage()] == []  # no outage retries
 
 
 async def test_a_refused_certificate_moves_the_call_to_the_next_endpoint(
