@@ -20,7 +20,6 @@ from .resources.compute_session import ComputeSession
 from .resources.maintenance import Resources
 from .resources.pipeline import GatedPipeline, supports
 from .resources.query import GraphQL
-from .results import ServerVersion
 from .transport import Clock, Params, Transport
 from .utils import Utils
 from .versions import ApiVersion, manager_version_key
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from .resources.settings import Enterprise, Registry, Service, Setting, UserConfig
     from .resources.users import Domain, Group, User
     from .resources.vfolders import VFolder
+    from .results import ServerVersion
 
 __all__ = ["BaseClient", "Client"]
 

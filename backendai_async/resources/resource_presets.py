@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from ..results import CheckPresetsResult, ResourcePresetList
 from .base import MutationResult, Resource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import CheckPresetsResult, ResourcePresetList
 
 __all__ = ["DEFAULT_PROJECT", "ResourcePreset", "ResourcePresetInfo"]
 

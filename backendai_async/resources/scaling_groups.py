@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..pagination import paginated
-from ..results import ScalingGroupList
 from .base import MutationResult, Resource
 from .pipeline import segment, supports
 
@@ -14,6 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import ScalingGroupList
 
 __all__ = ["SCALING_GROUP_FIELDS", "ScalingGroup", "ScalingGroupInfo"]
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from ..errors import ResponseError, UsageError
-from ..results import SessionFileList
 from ..transport import StreamPart
 from ..versions import feature_enabled
 from .pipeline import segment
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import SessionFileList
 
 if TYPE_CHECKING:
     from tarfile import TarFile

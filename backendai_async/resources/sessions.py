@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InvalidArgumentTypeError, UsageError
-from ..results import DependencyGraph, DestroyResult, DirectAccessInfo, SessionCreateResult, SessionInfo, SessionLogs
 from ..versions import feature_enabled, unsupported
 from .base import Resource
 from .pipeline import segment
@@ -19,6 +18,14 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import (
+        DependencyGraph,
+        DestroyResult,
+        DirectAccessInfo,
+        SessionCreateResult,
+        SessionInfo,
+        SessionLogs,
+    )
 
 __all__ = [
     "CREATE_TIMEOUT",
@@ -445,7 +452,7 @@ class SessionLifecycle(SessionResource):
 
 
 def _with_created(status: int, body: Any) -> SessionCreateResult:
-    result = cast(SessionCreateResult, body) if isinstance(body, dict) else SessionCreateResult()
+    result: SessionCreateResult = cast("SessionCreateResult", body) if isinstance(body, dict) else {}
     result.setdefault("created", status == 201)  # servers before `created`: 201 new, 200 reused
     return result
 

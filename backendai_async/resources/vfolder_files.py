@@ -6,13 +6,13 @@ import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..results import MessageResult, MkdirResult, VFolderFileList
 from .vfolder_base import VFolderResource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import MessageResult, MkdirResult, VFolderFileList
 
 __all__ = ["VFolderFiles"]
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..pagination import paginated
-from ..results import MessageResult, VFolderHosts, VFolderInfo, VFolderItem
 from .base import listed
 from .vfolder_base import VFolderResource
 
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import MessageResult, VFolderHosts, VFolderInfo, VFolderItem
 
 __all__ = ["VFolderFolders"]
 
