@@ -88,7 +88,9 @@ class _FileSource:
 
     async def _pieces(self, offset: int, length: int) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
-        file = await loop.run_in_executor(None, self.path.open, "rb")
+        # opened inline (a quick local call, like the stat above): a thread's open that a
+        # cancellation interrupted would leave its file to the garbage collector
+        file = self.path.open("rb")
         try:
             file.seek(offset)
             while length > 0:
@@ -428,7 +430,7 @@ async def download_to_path(open_download: Callable[[int], Download], dest: Path,
         offset = 0
         stream = await open_download(0).__aenter__()
     try:
-        file = await loop.run_in_executor(None, part.open, "ab" if offset else "wb")
+        file = part.open("ab" if offset else "wb")  # inline: see _FileSource._pieces
         try:
             async for piece in stream:
                 file.write(piece)  # page-cache writes: cheaper inline than in a thread per piece
