@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import os
 import secrets
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,10 +20,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 import backendai_async as bai
+from tests.support.resolver import ToPort
 
 from .conftest import ApiConfigFactory
 
@@ -51,23 +50,6 @@ def port_of(url: str) -> int:
     port = URL(url).port
     assert port is not None
     return port
-
-
-class ToPort(AbstractResolver):
-    """Resolves every name to 127.0.0.1 and every port to ``port`` (an endpoint on :443 reaches it)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            {"hostname": host, "host": "127.0.0.1", "port": self.port, "family": socket.AF_INET, "proto": 0, "flags": 0}
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 class Relay:

@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator
@@ -18,11 +17,11 @@ from typing import Any
 import aiohttp
 import pytest
 import trustme
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 import backendai_async as bai
 from backendai_async.signing import Signer
 from backendai_async.testing import FakeManager, Fault
+from tests.support.resolver import ToPort
 
 from .cli_support import cli_command, cli_env
 from .conftest import AK, SK, ClientFactory
@@ -101,23 +100,6 @@ class Recorder:
 async def recorder() -> AsyncIterator[Recorder]:
     async with Recorder() as listener:
         yield listener
-
-
-class ToPort(AbstractResolver):
-    """Resolves every name to 127.0.0.1 and every port to ``port`` (an endpoint on :443 reaches the fake)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            {"hostname": host, "host": "127.0.0.1", "port": self.port, "family": socket.AF_INET, "proto": 0, "flags": 0}
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 def session_config(fm: FakeManager, **options: Any) -> bai.ClientConfig:
