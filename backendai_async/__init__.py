@@ -40,12 +40,11 @@ from .errors import (
 )
 from .options import CallOptions
 from .pagination import AsyncPaginator
-from .reconnect import Reconnection, ReconnectPolicy
 from .resources.execution import RunResult
 from .resources.login import LoginResult
-from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 if TYPE_CHECKING:
+    from .reconnect import Reconnection, ReconnectPolicy
     from .resources.transfer import Download, Progress
     from .resources.upload_session import UploadInterruptedError, UploadSession
     from .resources.vfolders import VFolder
@@ -90,10 +89,17 @@ if TYPE_CHECKING:
         VolumeUsage,
         WebserverProblem,
     )
+    from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
 
 # imported on first use: ``import backendai_async`` stays cheap (``client.vfolder`` loads the
 # transfers too; the result TypedDicts only matter to type checkers and ``get_type_hints``)
 _LAZY = {
+    "EventStream": ".streaming",
+    "ExecutionStream": ".streaming",
+    "ServerSentEvent": ".streaming",
+    "Terminal": ".streaming",
+    "ReconnectPolicy": ".reconnect",
+    "Reconnection": ".reconnect",
     "AuthRole": ".results",
     "AuthTestResult": ".results",
     "CheckPresetsResult": ".results",

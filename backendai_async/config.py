@@ -8,12 +8,14 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from ssl import SSLContext, SSLError, create_default_context
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from yarl import URL
 
 from .errors import ConfigError
-from .reconnect import ReconnectPolicy
+
+if TYPE_CHECKING:
+    from .reconnect import ReconnectPolicy
 
 __all__ = ["DEFAULT_ENDPOINT", "ClientConfig", "ConnectionMode", "__version__"]
 
@@ -55,7 +57,8 @@ class ClientConfig:
     attempts); ``max_retries`` the extra attempts for calls that are safe to repeat; ``ssl`` is passed
     to aiohttp for the endpoint and the storage proxies alike (``True`` verifies certificates against
     the system's CAs, ``False`` does not verify, an ``SSLContext`` customises, e.g. trusts another CA);
-    ``reconnect`` is how event streams reconnect unless a stream is given its own policy.
+    ``reconnect`` is how event streams reconnect unless a stream is given its own policy (None: the
+    defaults of ``ReconnectPolicy``).
 
     ``endpoint`` may name several endpoints of one cluster (a sequence, or a comma-separated string)
     for failover: ``endpoints`` is the normalised tuple and ``endpoint`` their comma-joined string
@@ -77,7 +80,7 @@ class ClientConfig:
     ssl: bool | SSLContext = dataclasses.field(default=True, repr=False)
     failover_cooldown: float = 30.0
     endpoints: tuple[str, ...] = dataclasses.field(init=False, repr=False)
-    reconnect: ReconnectPolicy = dataclasses.field(default_factory=ReconnectPolicy)
+    reconnect: ReconnectPolicy | None = None
 
     def __post_init__(self) -> None:
         mode = str(self.connection_mode).upper()
@@ -109,8 +112,11 @@ class ClientConfig:
             raise _bad("max_retries", f"must be an integer >= 0, not {self.max_retries!r}")
         if not (isinstance(self.failover_cooldown, (int, float)) and self.failover_cooldown >= 0):
             raise _bad("failover_cooldown", f"must be a number of seconds >= 0, not {self.failover_cooldown!r}")
-        if not isinstance(self.reconnect, ReconnectPolicy):
-            raise _bad("reconnect", f"must be a ReconnectPolicy, not {self.reconnect!r}")
+        if self.reconnect is not None:
+            from .reconnect import ReconnectPolicy  # (imported when used: import stays cheap)
+
+            if not isinstance(self.reconnect, ReconnectPolicy):
+                raise _bad("reconnect", f"must be a ReconnectPolicy or None, not {self.reconnect!r}")
         if not isinstance(self.ssl, (bool, SSLContext)):
             raise _bad("ssl", "must be True, False or an ssl.SSLContext (e.g. ssl.create_default_context(cafile=...))")
 

@@ -14,8 +14,6 @@ import aiohttp
 
 from ..abort import AbortSignal
 from ..errors import ResponseError
-from ..reconnect import ReconnectPolicy
-from ..streaming import EventStream, ExecutionStream, ReconnectCallback, ServerSentEvent, Terminal
 from ..transport import Params
 from ..versions import feature_enabled
 from .pipeline import Pipeline, segment
@@ -25,6 +23,8 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..reconnect import ReconnectPolicy
+    from ..streaming import EventStream, ExecutionStream, ReconnectCallback, ServerSentEvent, Terminal
 
 __all__ = ["BACKGROUND_TASK_FINAL_EVENTS", "SessionStreams"]
 
@@ -66,6 +66,8 @@ class SessionStreams(SessionResource):
                 params["ownerAccessKey"] = owner_access_key
             return "/events/session", params
 
+        from ..streaming import EventStream  # (loaded with the first stream)
+
         return EventStream(
             _sse_connect(self._pipeline, route, options.get("timeout"), read_timeout),
             accept=_session_filter(session_name, session_id),
@@ -89,6 +91,8 @@ class SessionStreams(SessionResource):
         ``bgtask_done`` / ``bgtask_failed`` / ``bgtask_cancelled`` (or ``server_close``), after which
         the stream ends. Reconnects like ``session_events``; a task the restarted server no longer
         knows ends the stream with ``NotFoundError``."""
+        from ..streaming import EventStream  # (loaded with the first stream)
+
         return EventStream(
             _sse_connect(
                 self._pipeline,
@@ -113,6 +117,8 @@ class SessionStreams(SessionResource):
     ) -> Terminal:
         """The session's terminal: ``async with client.pty(name) as term``, then ``write``,
         ``resize``, ``read``. Not reconnected: a dropped connection raises ``StreamDroppedError``."""
+        from ..streaming import Terminal
+
         return Terminal(
             lambda: _websocket(self._pipeline, session, "pty", heartbeat=heartbeat, **options),
             f"terminal of session {session!r}",
@@ -130,6 +136,8 @@ class SessionStreams(SessionResource):
         """Execute over a websocket: ``async with client.stream_execute(name, code) as run: async for
         result in run`` (``run.send_input(text)`` answers ``waiting-input``). Not reconnected: a
         websocket that ends before a final result raises ``StreamDroppedError``."""
+        from ..streaming import ExecutionStream
+
         return ExecutionStream(
             lambda: _websocket(self._pipeline, session, "execute", heartbeat=None, **options),
             f"streaming execute of session {session!r}",

@@ -79,7 +79,7 @@ def test_bad_policies_are_config_errors(kwargs: dict[str, float]) -> None:
 
 
 def test_the_client_default_policy_is_checked(fm: FakeManager) -> None:
-    assert bai.ClientConfig("a", "b").reconnect == bai.ReconnectPolicy()
+    assert bai.ClientConfig("a", "b").reconnect is None  # streams then take ReconnectPolicy()'s defaults
     assert bai.ReconnectPolicy().give_up_after is None  # keeps trying, as EventSource does
     with pytest.raises(bai.ConfigError, match="reconnect"):
         bai.ClientConfig("a", "b", reconnect=30)  # type: ignore[arg-type]
