@@ -16,6 +16,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)  # the TLS pass makes its CA and certificates per run
 command -v faketime >/dev/null || need+=(faketime)  # libfaketime: the clock-skew tests run a client 20 min behind
 case " $* " in *" 19.09 "*) [ -f /usr/include/snappy-c.h ] || need+=(libsnappy-dev) ;; esac
 [ ${#need[@]} = 0 ] && { log "Debian packages present"; exit 0; }
