@@ -156,8 +156,14 @@ async def test_session_events_survive_a_manager_restart(
 ) -> None:
     before, after = sessions(user_config), sessions(user_config)
     reconnections: list[bai.Reconnection] = []
+    reconnected = asyncio.Event()
+
+    def on_reconnect(info: bai.Reconnection) -> None:
+        reconnections.append(info)
+        reconnected.set()
+
     async with nothing_leaks(), bai.Client(user_config, agent_signature="tests-faults") as client:
-        async with client.session_events(on_reconnect=reconnections.append) as events:  # the default policy
+        async with client.session_events(on_reconnect=on_reconnect) as events:  # the default policy
             watcher = Watcher(events)
             try:
                 await client.create_if_not_exists(current["image"], before, resources=RESOURCES, timeout=60)
@@ -174,6 +180,9 @@ async def test_session_events_survive_a_manager_restart(
                         assert not watcher._task.done()  # the stream keeps trying
 
                 assert (await client.get_info(before, timeout=30))["status"] == "RUNNING"  # calls recover
+                # what the manager sends before the stream is back is not replayed (on_reconnect is where
+                # an app resyncs): the session below is created once the stream has reconnected
+                await asyncio.wait_for(reconnected.wait(), EVENT_WAIT)
                 await client.create_if_not_exists(current["image"], after, resources=RESOURCES, timeout=90)
                 await watcher.wait_for(after, "session_started")  # created after the restart: seen
                 await client.destroy(before)
