@@ -1,7 +1,7 @@
 """backendai_async: an asyncio-native Python SDK for the Backend.AI REST API."""
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from .abort import AbortController, AbortSignal
 from .auth import Authenticator, HMACAuthenticator, PreparedRequest, SessionAuthenticator
@@ -43,56 +43,17 @@ from .pagination import AsyncPaginator
 from .resources.execution import RunResult
 from .resources.login import LoginResult
 
-if TYPE_CHECKING:
-    from .reconnect import Reconnection, ReconnectPolicy
-    from .resources.transfer import Download, Progress
-    from .resources.upload_session import UploadInterruptedError, UploadSession
-    from .resources.vfolders import VFolder
-    from .results import (
-        AuthRole,
-        AuthTestResult,
-        CheckPresetsResult,
-        DependencyGraph,
-        DestroyResult,
-        DirectAccessInfo,
-        GraphQLResponse,
-        IdleCheck,
-        LoginAnswer,
-        LoginData,
-        MessageResult,
-        MkdirItem,
-        MkdirResult,
-        MkdirResults,
-        NumberFormat,
-        ProblemDetails,
-        ResourcePresetItem,
-        ResourcePresetList,
-        ResourceSlotDetail,
-        ScalingGroupList,
-        ScalingGroupName,
-        ScalingGroupUsage,
-        ServerVersion,
-        ServicePort,
-        SessionCreateResult,
-        SessionFileList,
-        SessionInfo,
-        SessionLogs,
-        SessionLogsResult,
-        TransferToken,
-        VFolderFileEntry,
-        VFolderFileList,
-        VFolderHosts,
-        VFolderId,
-        VFolderInfo,
-        VFolderItem,
-        VolumeInfo,
-        VolumeUsage,
-        WebserverProblem,
-    )
-    from .streaming import EventStream, ExecutionStream, ServerSentEvent, Terminal
+if TYPE_CHECKING:  # what loads on first use, for type checkers; __all__ below says which names are public
+    from .reconnect import *
+    from .resources.transfer import *
+    from .resources.upload_session import *
+    from .resources.vfolders import *
+    from .results import *
+    from .streaming import *
 
-# imported on first use: ``import backendai_async`` stays cheap (``client.vfolder`` loads the
-# transfers too; the result TypedDicts only matter to type checkers and ``get_type_hints``)
+# The names of __all__ imported on first use, so that ``import backendai_async`` stays cheap, with
+# their modules; the result TypedDicts are not listed: every other such name is in results.py.
+# A new result needs one line in __all__ and nothing else here.
 _LAZY = {
     "EventStream": ".streaming",
     "ExecutionStream": ".streaming",
@@ -100,45 +61,6 @@ _LAZY = {
     "Terminal": ".streaming",
     "ReconnectPolicy": ".reconnect",
     "Reconnection": ".reconnect",
-    "AuthRole": ".results",
-    "AuthTestResult": ".results",
-    "CheckPresetsResult": ".results",
-    "DependencyGraph": ".results",
-    "DestroyResult": ".results",
-    "DirectAccessInfo": ".results",
-    "GraphQLResponse": ".results",
-    "IdleCheck": ".results",
-    "LoginAnswer": ".results",
-    "LoginData": ".results",
-    "MessageResult": ".results",
-    "MkdirItem": ".results",
-    "MkdirResult": ".results",
-    "MkdirResults": ".results",
-    "NumberFormat": ".results",
-    "ProblemDetails": ".results",
-    "ResourcePresetItem": ".results",
-    "ResourcePresetList": ".results",
-    "ResourceSlotDetail": ".results",
-    "ScalingGroupList": ".results",
-    "ScalingGroupName": ".results",
-    "ScalingGroupUsage": ".results",
-    "ServerVersion": ".results",
-    "ServicePort": ".results",
-    "SessionCreateResult": ".results",
-    "SessionFileList": ".results",
-    "SessionInfo": ".results",
-    "SessionLogs": ".results",
-    "SessionLogsResult": ".results",
-    "TransferToken": ".results",
-    "VFolderFileEntry": ".results",
-    "VFolderFileList": ".results",
-    "VFolderHosts": ".results",
-    "VFolderId": ".results",
-    "VFolderInfo": ".results",
-    "VFolderItem": ".results",
-    "VolumeInfo": ".results",
-    "VolumeUsage": ".results",
-    "WebserverProblem": ".results",
     "Download": ".resources.transfer",
     "Progress": ".resources.transfer",
     "UploadInterruptedError": ".resources.upload_session",
@@ -147,14 +69,23 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+def _load(name: str) -> object:
+    """A name of ``__all__`` that is not imported yet: import its module, and keep the value."""
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value: object = getattr(import_module(_LAZY.get(name, ".results"), __name__), name)
     globals()[name] = value
     return value
 
+
+def _names() -> list[str]:
+    """``dir()``: the names imported so far and those that load on first use."""
+    return sorted({*globals(), *__all__})
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that they report a misspelt name
+    __getattr__ = _load
+    __dir__ = _names
 
 __all__ = [
     "AbortController",
