@@ -34,6 +34,7 @@ def typecheck(session: nox.Session) -> None:
     session.install(".[test]", "mypy>=1.10")
     session.run("mypy", "--strict", "backendai_async")
     session.run("mypy", "--strict", "examples")
+    session.run("mypy", "--strict", "tests/typing")  # the public names as a user's type checker sees them
 
 
 @nox.session
