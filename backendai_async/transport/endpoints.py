@@ -122,7 +122,7 @@ class Endpoints:
     async def probe(self, endpoint: Endpoint, remaining: float | None) -> ServerInfo:
         """One ``GET /`` on ``endpoint``."""
         preparer = endpoint.preparer
-        request = preparer.request("GET", "/", None, None, None, None, None, None, None)
+        request = preparer.request("GET", "/", None, {})
         resp = await self._http.open(request, await preparer.headers(request), remaining)
         endpoint.info = ServerInfo.from_body(parse_body(resp, await read_body(resp), "auto", request))
         return endpoint.info

@@ -231,17 +231,7 @@ class Transport:
                 self._refuse_without(feature, f"{method} {path}")
         else:
             version = None
-        return self._preparer.request(
-            method,
-            path,
-            version,
-            call.get("params"),
-            call.get("json"),
-            call.get("data"),
-            call.get("content_type"),
-            call.get("headers"),
-            call.get("retry_safe"),
-        )
+        return self._preparer.request(method, path, version, call)
 
     def _refuse_without(self, feature: str, what: str) -> None:
         """``UnsupportedFeatureError`` unless the negotiated server has ``feature``."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote
 
 from multidict import CIMultiDict, MultiDict
@@ -15,7 +13,7 @@ from ..errors import InsecureConnectionError
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
-from .request import Body, Params, Request, Target, query_pairs, safe_url
+from .request import Body, CallArgs, Params, Request, Target, query_pairs, safe_url
 from .retry import IDEMPOTENT_METHODS
 
 __all__ = ["Preparer"]
@@ -41,23 +39,17 @@ class Preparer:
         """The same preparation for another endpoint ``base``."""
         return Preparer(base, self._authenticator, self._base_headers["User-Agent"], self._clock)
 
-    def request(
-        self,
-        method: str,
-        path: Target,
-        version: str | None,
-        params: Params | None,
-        json: Any,
-        data: Body | None,
-        content_type: str | None,
-        headers: Mapping[str, str] | None,
-        retry_safe: bool | None,
-    ) -> Request:
+    def request(self, method: str, path: Target, version: str | None, call: CallArgs) -> Request:
         """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
         (``InsecureConnectionError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
+        params = call.get("params")
+        json = call.get("json")
         if json is not None:
-            data = jsonlib.dumps(json).encode()
-            content_type = "application/json"
+            data: Body | None = jsonlib.dumps(json).encode()
+            content_type: str | None = "application/json"
+        else:
+            data = call.get("data")
+            content_type = call.get("content_type")
         bare = isinstance(path, URL)
         legacy = version is not None and not bare and feature_enabled("params-in-query", version, None)
         if legacy and json is not None:  # API v1-v3: 19.09's handlers read the query string (legacy.py)
@@ -77,8 +69,11 @@ class Preparer:
         if legacy:
             check_request_line(method, url.raw_path_qs)
         replayable = data is None or isinstance(data, bytes)
+        retry_safe = call.get("retry_safe")
         safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
-        return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)
+        return Request(
+            method, url, version, data, content_type or "application/json", call.get("headers"), safe, bare, replayable
+        )
 
     def url(self, path: str, params: Params | None) -> URL:
         """The endpoint's URL for an API path (routed by the authenticator, percent-encoded)."""
