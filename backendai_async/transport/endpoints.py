@@ -123,7 +123,10 @@ class Endpoints:
         """One ``GET /`` on ``endpoint``."""
         preparer = endpoint.preparer
         request = preparer.request("GET", "/", None, {})
-        resp = await self._http.open(request, await preparer.headers(request), remaining)
+        headers, unsigned = preparer.headers(request)
+        if unsigned is not None:
+            await preparer.authenticator.authenticate(unsigned)
+        resp = await self._http.open(request, headers, remaining)
         endpoint.info = ServerInfo.from_body(parse_body(resp, await read_body(resp), "auto", request))
         return endpoint.info
 

@@ -126,7 +126,7 @@ class Transport:
     async def _probe(self, limit: float | None) -> ServerInfo:
         # no version header: old servers answer 400 to a version they do not know, even on GET /
         with unexpected_errors("GET"):
-            request = await self._prepare("GET", "/", {}, limit, versioned=False)
+            request = self._prepare("GET", "/", {}, None)
             resp = await self._attempts(request, limit, self._http.open)
             body = parse_body(resp, await read_body(resp), "auto", request)
         self.server_info = ServerInfo.from_body(body)
@@ -162,7 +162,7 @@ class Transport:
         signal, seconds = read_options(call, default) if call else (None, default)
         limit = deadline(seconds)
         with CallScope(self._calls, signal, method):
-            request = await self._prepare(method, path, call, limit)
+            request = self._prepare(method, path, call, self.api_version or await self._version(path, limit))
             resp = await self._attempts(request, limit, self._http.open)
             body = parse_body(resp, await read_body(resp), parse, request)
         return Response(resp.status, resp.headers, body) if full_response else body
@@ -185,7 +185,7 @@ class Transport:
             read_timeout = seconds_or_none(read_timeout, "read_timeout")
         with CallScope(self._calls, signal):
             with unexpected_errors(method):
-                request = await self._prepare(method, path, call, limit)
+                request = self._prepare(method, path, call, self.api_version or await self._version(path, limit))
                 opened = partial(self._http.open, read_timeout=read_timeout, streaming=True)
                 resp = await self._attempts(request, limit, opened)
             try:
@@ -208,7 +208,8 @@ class Transport:
         limit = deadline(seconds)
         with CallScope(self._calls, signal):
             with unexpected_errors("GET"):
-                request = await self._prepare("GET", path, {**call, "retry_safe": True}, limit)
+                version = self.api_version or await self._version(path, limit)
+                request = self._prepare("GET", path, {**call, "retry_safe": True}, version)
                 ws = await self._attempts(request, limit, partial(self._http.websocket, heartbeat=heartbeat))
             try:
                 yield ws
@@ -217,21 +218,23 @@ class Transport:
 
     # ---- preparing and attempting ----------------------------------------------------------
 
-    async def _prepare(
-        self, method: str, path: Target, call: CallArgs, limit: float | None, versioned: bool = True
-    ) -> Request:
+    def _prepare(self, method: str, path: Target, call: CallArgs, version: str | None) -> Request:
+        """The call as every attempt sends it, with the negotiated ``version``; refused before
+        anything is sent when the server lacks its REST route. An absolute URL is sent bare."""
         if isinstance(path, URL):
             if not path.absolute:
                 raise UsageError(f"not an absolute URL: {safe_url(path)}")
             version = None
-        elif versioned:
-            version = self.api_version or await self._negotiate(limit)
+        elif version is not None:
             feature = rest_gate(method, path)
             if feature is not None:
                 self._refuse_without(feature, f"{method} {path}")
-        else:
-            version = None
         return self._preparer.request(method, path, version, call)
+
+    async def _version(self, path: Target, limit: float | None) -> str | None:
+        """The API version to send a call on ``path`` with, before it is known: negotiated, or
+        None for an absolute URL (sent bare, never worth a negotiation)."""
+        return None if isinstance(path, URL) else await self._negotiate(limit)
 
     def _refuse_without(self, feature: str, what: str) -> None:
         """``UnsupportedFeatureError`` unless the negotiated server has ``feature``."""
@@ -258,7 +261,9 @@ class Transport:
             if failover is not None:
                 request, preparer = failover.target(request)
             signed_with = self.clock.offset
-            headers = await preparer.headers(request)
+            headers, unsigned = preparer.headers(request)
+            if unsigned is not None:
+                await preparer.authenticator.authenticate(unsigned)
             remaining = None if limit is None else limit - loop.time()
             if remaining is not None and remaining <= 0:
                 raise RequestTimeoutError(

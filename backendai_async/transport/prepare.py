@@ -27,7 +27,7 @@ class Preparer:
     headers of one attempt."""
 
     def __init__(self, base: URL, authenticator: Authenticator, user_agent: str, clock: Clock) -> None:
-        self._authenticator = authenticator
+        self.authenticator = authenticator
         self._clock = clock
         self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
         self._prefix = base.raw_path.rstrip("/")
@@ -37,7 +37,7 @@ class Preparer:
 
     def on(self, base: URL) -> Preparer:
         """The same preparation for another endpoint ``base``."""
-        return Preparer(base, self._authenticator, self._base_headers["User-Agent"], self._clock)
+        return Preparer(base, self.authenticator, self._base_headers["User-Agent"], self._clock)
 
     def request(self, method: str, path: Target, version: str | None, call: CallArgs) -> Request:
         """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
@@ -79,7 +79,7 @@ class Preparer:
         """The endpoint's URL for an API path (routed by the authenticator, percent-encoded)."""
         url = self._urls.get(path)
         if url is None:
-            routed = quote(self._prefix + self._authenticator.route(path), safe=_PATH_SAFE)
+            routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
             url = self._base_url.with_path(routed, encoded=True)
             if len(self._urls) >= _URL_CACHE_LIMIT:
                 self._urls.clear()
@@ -88,8 +88,9 @@ class Preparer:
             url = url.with_query(query_pairs(params))
         return url
 
-    async def headers(self, request: Request) -> CIMultiDict[str]:
-        """The headers of one attempt: dated, versioned and authenticated (none of it when bare)."""
+    def headers(self, request: Request) -> tuple[CIMultiDict[str], PreparedRequest | None]:
+        """The headers of one attempt, dated and versioned, and the ``PreparedRequest`` the
+        authenticator must complete before they are sent (None when bare: no credentials)."""
         headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
         if request.bare:
             del headers["Host"]  # aiohttp sets the other server's own
@@ -97,7 +98,7 @@ class Preparer:
                 headers["Content-Type"] = request.content_type
             if request.extra_headers:
                 headers.update(request.extra_headers)
-            return headers
+            return headers, None
         if request.extra_headers:
             headers.update(request.extra_headers)
         date = self._clock.date()
@@ -106,17 +107,14 @@ class Preparer:
         if request.version is not None:
             headers["X-BackendAI-Version"] = request.version
         body = request.body
-        await self._authenticator.authenticate(
-            PreparedRequest(
-                request.method,
-                request.url.raw_path_qs,
-                self._host,
-                headers,
-                body if isinstance(body, bytes) else None,
-                request.content_type,
-                request.version,
-                date,
-                date[:4] + date[5:7] + date[8:10],
-            )
+        return headers, PreparedRequest(
+            request.method,
+            request.url.raw_path_qs,
+            self._host,
+            headers,
+            body if isinstance(body, bytes) else None,
+            request.content_type,
+            request.version,
+            date,
+            date[:4] + date[5:7] + date[8:10],
         )
-        return headers
