@@ -18,7 +18,7 @@ from .resources.account import Account
 from .resources.base import Resource
 from .resources.compute_session import ComputeSession
 from .resources.maintenance import Resources
-from .resources.pipeline import GatedPipeline, supports
+from .resources.pipeline import supports
 from .resources.query import GraphQL
 from .transport import Clock, Params, Transport
 from .utils import Utils
@@ -112,7 +112,6 @@ class BaseClient:
             user_agent=user_agent,
             clock=Clock(clock) if clock is not None else None,
         )
-        self._gated = GatedPipeline(self._pipeline)  # what resources use: refuses routes the server lacks
         self._closed = False
         self._parts: dict[type[Resource], Resource] = {}
 
@@ -165,7 +164,7 @@ class BaseClient:
     def _part(self, cls: type[_Part]) -> _Part:
         part = self._parts.get(cls)
         if part is None:
-            part = self._parts[cls] = cls(self._gated)
+            part = self._parts[cls] = cls(self._pipeline)
         return part  # type: ignore[return-value]  # keyed by its own class
 
     # ---- versions --------------------------------------------------------------------------
@@ -235,7 +234,9 @@ class BaseClient:
         """Call any endpoint through the same pipeline (negotiation, routing, signing, errors).
 
         ``path`` is the manager path (``/func`` is added in SESSION mode), unencoded; the parsed
-        body is returned (JSON, text, or bytes by Content-Type; None when empty).
+        body is returned (JSON, text, or bytes by Content-Type; None when empty). A route the
+        negotiated server lacks (``versions.REST_GATES``) raises ``UnsupportedFeatureError``
+        before anything is sent.
         """
         return await self._pipeline.send(method.upper(), path, params=params, json=json, headers=headers, **options)
 

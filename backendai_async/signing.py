@@ -8,6 +8,7 @@ below ``v4.20181215`` and never for multipart bodies. The signing key is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from datetime import datetime, timezone
@@ -20,7 +21,6 @@ __all__ = [
     "hashes_body",
     "key_date",
     "media_type",
-    "string_to_sign",
 ]
 
 _KEY_CACHE_LIMIT = 64
@@ -35,6 +35,7 @@ def media_type(content_type: str | None) -> str:
     return content_type.split(";", 1)[0].strip().lower() or "application/octet-stream"
 
 
+@functools.lru_cache(maxsize=64)
 def hashes_body(api_version: str) -> bool:
     """True for API versions whose signature covers the request body (below v4.20181215)."""
     major, _, rev = api_version[1:].partition(".")
@@ -53,23 +54,6 @@ def key_date(date_text: str) -> str:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.strftime("%Y%m%d")
-
-
-def string_to_sign(
-    method: str,
-    raw_path: str,
-    date_text: str,
-    host: str,
-    content_type: str | None,
-    api_version: str,
-    body_digest: str,
-) -> str:
-    """The seven signed lines joined by LF."""
-    return (
-        f"{method}\n{raw_path}\n{date_text}\nhost:{host}\n"
-        f"content-type:{media_type(content_type)}\n"
-        f"x-backendai-version:{api_version}\n{body_digest}"
-    )
 
 
 class Signer:
@@ -126,16 +110,14 @@ class Signer:
         day: str | None = None,
     ) -> str:
         """Hex signature of one request; ``day`` skips parsing ``date_text`` when known."""
-        text = string_to_sign(
-            method,
-            raw_path,
-            date_text,
-            host,
-            content_type,
-            api_version,
-            self.body_digest(api_version, content_type, body),
+        digest = self.body_digest(api_version, content_type, body) if body else self._empty_digest
+        media = content_type if content_type == "application/json" else media_type(content_type)
+        text = (
+            f"{method}\n{raw_path}\n{date_text}\nhost:{host}\n"
+            f"content-type:{media}\nx-backendai-version:{api_version}\n{digest}"
         )
-        key = self.signing_key(day or key_date(date_text), host)
+        day = day or key_date(date_text)
+        key = self._keys.get((day, host)) or self.signing_key(day, host)
         return hmac.digest(key, text.encode(), self._hash).hex()
 
     def authorization(self, signature: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -18,6 +19,7 @@ __all__ = [
     "choose_api_version",
     "feature_enabled",
     "manager_version_key",
+    "rest_gate",
     "unsupported",
 ]
 
@@ -340,3 +342,36 @@ def unsupported(
     else:
         message = f"{what} needs {required}; the server is {server}"
     return UnsupportedFeatureError(feature, required, server, message)
+
+
+@functools.cache
+def _rest_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    compiled = []
+    for route, feature in REST_GATES.items():
+        method, path = route.split(" ", 1)
+        regex = "/".join("[^/]+" if part == "*" else re.escape(part) for part in path.split("/"))
+        compiled.append((method, re.compile(regex + "/?"), feature))
+    return tuple(compiled)
+
+
+_GATE_CACHE_LIMIT = 1024
+_gates_of_routes: dict[tuple[str, str], str | None] = {}  # (method, path) -> rest_gate's answer
+
+
+def rest_gate(method: str, path: str) -> str | None:
+    """The feature (``REST_GATES``) the route ``method path`` needs, or None (remembered: every
+    call asks)."""
+    key = (method, path)
+    try:
+        return _gates_of_routes[key]
+    except KeyError:
+        pass
+    route = "/session/" + path[len("/kernel/") :] if path.startswith("/kernel/") else path
+    found = next(
+        (feature for gated, pattern, feature in _rest_patterns() if gated == method and pattern.fullmatch(route)),
+        None,
+    )
+    if len(_gates_of_routes) >= _GATE_CACHE_LIMIT:
+        _gates_of_routes.clear()
+    _gates_of_routes[key] = found
+    return found

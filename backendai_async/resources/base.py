@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from ..errors import GraphQLError, ResponseError, UnsupportedFeatureError
-from ..transport import Params
 from ..versions import GRAPHQL_GATES, unsupported
 from .graphql import DEFAULT_PAGE_SIZE, graphql_error, paginate, run_query
 from .pipeline import Pipeline, supports
@@ -67,6 +66,8 @@ class Resource:
 
     def __init__(self, pipeline: Pipeline) -> None:
         self._pipeline = pipeline
+        #: the pipeline's ``send`` itself: a call costs no wrapper frame
+        self._send = pipeline.send
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -155,20 +156,6 @@ class Resource:
         run = functools.partial(run_query, self._pipeline)
         async for item in paginate(run, text, root, variables, page_size=page_size, **options):
             yield item
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        default_timeout: float | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Any:
-        return await self._pipeline.send(
-            method, path, params=params, json=json, default_timeout=default_timeout, **options
-        )
 
 
 def listed(answer: Any, what: str) -> list[Any]:

@@ -1,37 +1,39 @@
-"""``CallOptions`` checked in one place, before any I/O, and turned into a signal and a deadline."""
+"""A call's arguments (``CallArgs``) checked in one place, before any I/O; its options turned
+into a signal and a deadline."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING
 
 from ..abort import AbortSignal
 from ..errors import InvalidArgumentTypeError, UsageError
+from ..options import CallOptions
+from .request import CallArgs
 
-if TYPE_CHECKING:
-    from ..options import CallOptions
+__all__ = ["CALL_ARGS", "OPTIONS", "deadline", "read_options", "seconds_or_none"]
 
-__all__ = ["deadline", "read_options", "seconds_or_none"]
+CALL_ARGS = CallArgs.__optional_keys__
+OPTIONS = CallOptions.__optional_keys__
+_OPTION_NAMES = ", ".join(sorted(OPTIONS))
 
-_KNOWN = frozenset({"timeout", "signal"})
 
-
-def read_options(options: CallOptions, default: float | None) -> tuple[AbortSignal | None, float | None]:
+def read_options(
+    call: CallOptions, default: float | None, known: frozenset[str] = CALL_ARGS
+) -> tuple[AbortSignal | None, float | None]:
     """The call's abort signal and time limit in seconds (None: none).
 
-    ``options`` may hold only ``timeout`` (checked by ``seconds_or_none``; None or absent takes
-    ``default``, already in seconds, None for no limit) and ``signal`` (None or an ``AbortSignal``).
+    ``call`` may hold only the keys in ``known`` (those of ``CallArgs``, or of ``CallOptions``);
+    its ``timeout`` is checked by ``seconds_or_none`` (None or absent takes ``default``, already in
+    seconds, None for no limit) and its ``signal`` must be None or an ``AbortSignal``.
     """
-    timeout = signal = None
-    if options:
-        if not options.keys() <= _KNOWN:
-            unknown = ", ".join(sorted(options.keys() - _KNOWN))
-            raise InvalidArgumentTypeError(f"unknown call option(s): {unknown} (known: timeout, signal)")
-        timeout = options.get("timeout")
-        signal = options.get("signal")
-        if signal is not None and not isinstance(signal, AbortSignal):
-            raise InvalidArgumentTypeError(f"signal must be an AbortSignal, not {type(signal).__name__}")
+    if not call.keys() <= known:
+        unknown = ", ".join(sorted(call.keys() - known))
+        raise InvalidArgumentTypeError(f"unknown call option(s): {unknown} (known: {_OPTION_NAMES})")
+    timeout = call.get("timeout")
+    signal = call.get("signal")
+    if signal is not None and not isinstance(signal, AbortSignal):
+        raise InvalidArgumentTypeError(f"signal must be an AbortSignal, not {type(signal).__name__}")
     return signal, default if timeout is None else seconds_or_none(timeout, "timeout")
 
 

@@ -3,6 +3,7 @@ a skewed date (``ClockSkewError``: its ``Date`` header)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -17,8 +18,8 @@ _AGREEMENT = 60.0
 _DATE_RESOLUTION = 0.5  # an HTTP Date has whole seconds: the server's time lies in [Date, Date + 1)
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+#: the local wall clock, aware (a partial: no Python frame on every signed attempt)
+utc_now: Callable[[], datetime] = functools.partial(datetime.now, timezone.utc)
 
 
 class Clock:

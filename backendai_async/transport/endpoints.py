@@ -122,8 +122,11 @@ class Endpoints:
     async def probe(self, endpoint: Endpoint, remaining: float | None) -> ServerInfo:
         """One ``GET /`` on ``endpoint``."""
         preparer = endpoint.preparer
-        request = preparer.request("GET", "/", None, None, None, None, None, None, None)
-        resp = await self._http.open(request, await preparer.headers(request), remaining)
+        request = preparer.request("GET", "/", None, {})
+        headers, unsigned = preparer.headers(request)
+        if unsigned is not None:
+            await preparer.authenticator.authenticate(unsigned)
+        resp = await self._http.open(request, headers, remaining)
         endpoint.info = ServerInfo.from_body(parse_body(resp, await read_body(resp), "auto", request))
         return endpoint.info
 

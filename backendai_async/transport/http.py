@@ -104,7 +104,7 @@ class HTTP:
         else:
             timeout = aiohttp.ClientTimeout(total=remaining, sock_connect=connect)
         method, url, body = request.method, request.url, request.body
-        session = self.bare_session if request.bare else self.session
+        session = self.bare_session if request.bare else (self._session or self.session)
         data: object = io.BytesIO(body) if isinstance(body, bytes) and len(body) >= _LARGE_BODY else body
         try:
             resp = await session.request(
@@ -229,7 +229,7 @@ def parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, reque
     media = resp.content_type
     try:
         if parse == "json" or (parse == "auto" and (media == "application/json" or media.endswith("+json"))):
-            return json.loads(raw) if raw.strip() else None
+            return json.loads(raw.decode(resp.charset or "utf-8")) if raw.strip() else None
         if parse == "text" or media.startswith("text/"):
             return raw.decode(resp.charset or "utf-8")
     except (ValueError, LookupError) as exc:  # bad JSON or bytes; LookupError: an unknown charset

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,14 +23,14 @@ from ..abort import AbortSignal
 from ..auth import Authenticator
 from ..config import ClientConfig
 from ..errors import BackendAIError, ClockSkewError, RequestTimeoutError, ResponseError, UsageError
-from ..versions import choose_api_version
-from .call_options import deadline, read_options, seconds_or_none
+from ..versions import choose_api_version, feature_enabled, rest_gate, unsupported
+from .call_options import OPTIONS, deadline, read_options, seconds_or_none
 from .clock import Clock
 from .endpoints import CONNECT_TIMEOUT, Endpoints
 from .http import HTTP, parse_body, read_body
 from .log import log, log_attempt
 from .prepare import Preparer
-from .request import Body, Params, ParseMode, Request, Response, ServerInfo, Target, safe_url
+from .request import CallArgs, ParseMode, Request, Response, ServerInfo, Target, safe_url
 from .retry import retry_delay
 from .scope import Calls, CallScope, unexpected_errors
 from .stream_response import StreamResponse
@@ -99,7 +99,7 @@ class Transport:
 
     async def negotiate(self, **options: Unpack[CallOptions]) -> str:
         """The API version to send: pinned, or learnt once from ``GET /``."""
-        signal, seconds = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds, OPTIONS)
         if self.api_version is not None:
             return self.api_version
         with CallScope(self._calls, signal):
@@ -107,7 +107,7 @@ class Transport:
 
     async def probe(self, **options: Unpack[CallOptions]) -> ServerInfo:
         """``GET /``: the server's advertised API version and manager version."""
-        signal, seconds = read_options(options, self._default_seconds)
+        signal, seconds = read_options(options, self._default_seconds, OPTIONS)
         with CallScope(self._calls, signal):
             return await self._probe(deadline(seconds))
 
@@ -126,8 +126,8 @@ class Transport:
     async def _probe(self, limit: float | None) -> ServerInfo:
         # no version header: old servers answer 400 to a version they do not know, even on GET /
         with unexpected_errors("GET"):
-            request = await self._prepare("GET", "/", None, None, None, None, None, None, limit, versioned=False)
-            resp = await self._open(request, limit)
+            request = self._prepare("GET", "/", {}, None)
+            resp = await self._attempts(request, limit, self._http.open)
             body = parse_body(resp, await read_body(resp), "auto", request)
         self.server_info = ServerInfo.from_body(body)
         if self.endpoints is not None:
@@ -141,71 +141,53 @@ class Transport:
         method: str,
         path: Target,
         *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Body | None = None,
-        content_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
         default_timeout: float | None = None,
-        retry_safe: bool | None = None,
         parse: ParseMode = "auto",
         full_response: bool = False,
-        **options: Unpack[CallOptions],
+        **call: Unpack[CallArgs],
     ) -> Any:
         """Send one API call and return the parsed body (a ``Response`` with ``full_response``).
 
-        ``timeout`` (seconds, ``inf`` for none; None takes ``default_timeout`` or the config's)
-        covers negotiation, every attempt and every backoff, each up to the end of the body;
-        ``retry_safe`` overrides the method's idempotency; ``parse`` picks how a 2xx body is read.
+        ``call`` describes the request (``CallArgs``). Its ``timeout`` (seconds, ``inf`` for none;
+        None takes ``default_timeout`` or the config's) covers negotiation, every attempt and every
+        backoff, each up to the end of the body; ``parse`` picks how a 2xx body is read.
 
         ``path`` is an API path on the endpoint, or an absolute ``yarl.URL`` for a server the
         endpoint pointed to (a storage proxy): that is sent bare — no negotiation, no version
         header, no routing, no authenticator, no cookies; a token in its query is the credential
-        and is masked in errors. ``data`` may be an async iterable of bytes, sent as it comes and
-        never retried (it cannot be replayed).
+        and is masked in errors. A route the negotiated server lacks (``versions.REST_GATES``)
+        raises ``UnsupportedFeatureError`` before anything is sent.
         """
         default = self._default_seconds if default_timeout is None else seconds_or_none(default_timeout, "timeout")
-        signal, seconds = read_options(options, default)
+        signal, seconds = read_options(call, default) if call else (None, default)
         limit = deadline(seconds)
         with CallScope(self._calls, signal, method):
-            request = await self._prepare(method, path, params, json, data, content_type, headers, retry_safe, limit)
-            resp = await self._open(request, limit)
+            request = self._prepare(method, path, call, self.api_version or await self._version(path, limit))
+            resp = await self._attempts(request, limit, self._http.open)
             body = parse_body(resp, await read_body(resp), parse, request)
         return Response(resp.status, resp.headers, body) if full_response else body
 
     @contextlib.asynccontextmanager
     async def stream(
-        self,
-        method: str,
-        path: Target,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Body | None = None,
-        content_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        read_timeout: float | None = None,
-        retry_safe: bool | None = None,
-        **options: Unpack[CallOptions],
+        self, method: str, path: Target, *, read_timeout: float | None = None, **call: Unpack[CallArgs]
     ) -> AsyncIterator[StreamResponse]:
         """Open a call whose 2xx body the caller reads as it arrives (events, downloads).
 
         ``timeout`` bounds negotiation and connecting; ``read_timeout`` each wait for data, the
-        response headers included (None: no limit). ``path`` and ``data`` as for ``send``.
+        response headers included (None: no limit). ``path`` and ``call`` as for ``send``.
         Errors before the body are raised as for ``send``, and reads of the body raise
         ``RequestTimeoutError`` or ``ResponseError``. The abort ``signal`` and the client's
         ``close()`` apply until the block ends, and the connection is released then.
         """
-        signal, seconds = read_options(options, self._default_seconds)
+        signal, seconds = read_options(call, self._default_seconds)
         limit = deadline(seconds)
         if read_timeout is not None:
             read_timeout = seconds_or_none(read_timeout, "read_timeout")
         with CallScope(self._calls, signal):
             with unexpected_errors(method):
-                request = await self._prepare(
-                    method, path, params, json, data, content_type, headers, retry_safe, limit
-                )
-                resp = await self._open(request, limit, read_timeout=read_timeout, streaming=True)
+                request = self._prepare(method, path, call, self.api_version or await self._version(path, limit))
+                opened = partial(self._http.open, read_timeout=read_timeout, streaming=True)
+                resp = await self._attempts(request, limit, opened)
             try:
                 yield StreamResponse(resp)
             finally:
@@ -213,12 +195,7 @@ class Transport:
 
     @contextlib.asynccontextmanager
     async def websocket(
-        self,
-        path: str,
-        *,
-        params: Params | None = None,
-        heartbeat: float | None = None,
-        **options: Unpack[CallOptions],
+        self, path: str, *, heartbeat: float | None = None, **call: Unpack[CallArgs]
     ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
         """Open a websocket on ``path``: a signed GET upgrade, re-dated and re-signed per attempt.
 
@@ -227,12 +204,12 @@ class Transport:
         The abort ``signal`` and the client's ``close()`` apply until the block ends; the
         websocket is closed then.
         """
-        signal, seconds = read_options(options, self._default_seconds)
+        signal, seconds = read_options(call, self._default_seconds)
         limit = deadline(seconds)
         with CallScope(self._calls, signal):
             with unexpected_errors("GET"):
-                request = await self._prepare("GET", path, params, None, None, None, None, True, limit)
-
+                version = self.api_version or await self._version(path, limit)
+                request = self._prepare("GET", path, {**call, "retry_safe": True}, version)
                 ws = await self._attempts(request, limit, partial(self._http.websocket, heartbeat=heartbeat))
             try:
                 yield ws
@@ -241,34 +218,29 @@ class Transport:
 
     # ---- preparing and attempting ----------------------------------------------------------
 
-    async def _prepare(
-        self,
-        method: str,
-        path: Target,
-        params: Params | None,
-        json: Any,
-        data: Body | None,
-        content_type: str | None,
-        headers: Mapping[str, str] | None,
-        retry_safe: bool | None,
-        limit: float | None,
-        versioned: bool = True,
-    ) -> Request:
+    def _prepare(self, method: str, path: Target, call: CallArgs, version: str | None) -> Request:
+        """The call as every attempt sends it, with the negotiated ``version``; refused before
+        anything is sent when the server lacks its REST route. An absolute URL is sent bare."""
         if isinstance(path, URL):
             if not path.absolute:
                 raise UsageError(f"not an absolute URL: {safe_url(path)}")
             version = None
-        elif versioned:
-            version = self.api_version or await self._negotiate(limit)
-        else:
-            version = None
-        return self._preparer.request(method, path, version, params, json, data, content_type, headers, retry_safe)
+        elif version is not None:
+            feature = rest_gate(method, path)
+            if feature is not None:
+                self._refuse_without(feature, f"{method} {path}")
+        return self._preparer.request(method, path, version, call)
 
-    def _open(
-        self, request: Request, limit: float | None, *, read_timeout: float | None = None, streaming: bool = False
-    ) -> Awaitable[aiohttp.ClientResponse]:
-        """A 2xx response with its body unread (see ``HTTP.open`` for what the deadline covers)."""
-        return self._attempts(request, limit, partial(self._http.open, read_timeout=read_timeout, streaming=streaming))
+    async def _version(self, path: Target, limit: float | None) -> str | None:
+        """The API version to send a call on ``path`` with, before it is known: negotiated, or
+        None for an absolute URL (sent bare, never worth a negotiation)."""
+        return None if isinstance(path, URL) else await self._negotiate(limit)
+
+    def _refuse_without(self, feature: str, what: str) -> None:
+        """``UnsupportedFeatureError`` unless the negotiated server has ``feature``."""
+        manager = self.server_info.manager_version if self.server_info else None
+        if not feature_enabled(feature, self.api_version or "", manager):
+            raise unsupported(feature, self.api_version, manager, what)
 
     async def _attempts(
         self,
@@ -289,7 +261,9 @@ class Transport:
             if failover is not None:
                 request, preparer = failover.target(request)
             signed_with = self.clock.offset
-            headers = await preparer.headers(request)
+            headers, unsigned = preparer.headers(request)
+            if unsigned is not None:
+                await preparer.authenticator.authenticate(unsigned)
             remaining = None if limit is None else limit - loop.time()
             if remaining is not None and remaining <= 0:
                 raise RequestTimeoutError(

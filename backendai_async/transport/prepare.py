@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import quote
 
 from multidict import CIMultiDict, MultiDict
@@ -15,7 +13,7 @@ from ..errors import InsecureConnectionError
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
-from .request import Body, Params, Request, Target, query_pairs, safe_url
+from .request import Body, CallArgs, Params, Request, Target, query_pairs, safe_url
 from .retry import IDEMPOTENT_METHODS
 
 __all__ = ["Preparer"]
@@ -29,7 +27,7 @@ class Preparer:
     headers of one attempt."""
 
     def __init__(self, base: URL, authenticator: Authenticator, user_agent: str, clock: Clock) -> None:
-        self._authenticator = authenticator
+        self.authenticator = authenticator
         self._clock = clock
         self._base_url = URL(f"{base.scheme}://{base.host_port_subcomponent}")
         self._prefix = base.raw_path.rstrip("/")
@@ -39,25 +37,19 @@ class Preparer:
 
     def on(self, base: URL) -> Preparer:
         """The same preparation for another endpoint ``base``."""
-        return Preparer(base, self._authenticator, self._base_headers["User-Agent"], self._clock)
+        return Preparer(base, self.authenticator, self._base_headers["User-Agent"], self._clock)
 
-    def request(
-        self,
-        method: str,
-        path: Target,
-        version: str | None,
-        params: Params | None,
-        json: Any,
-        data: Body | None,
-        content_type: str | None,
-        headers: Mapping[str, str] | None,
-        retry_safe: bool | None,
-    ) -> Request:
+    def request(self, method: str, path: Target, version: str | None, call: CallArgs) -> Request:
         """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
         (``InsecureConnectionError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
+        params = call.get("params")
+        json = call.get("json")
         if json is not None:
-            data = jsonlib.dumps(json).encode()
-            content_type = "application/json"
+            data: Body | None = jsonlib.dumps(json).encode()
+            content_type: str | None = "application/json"
+        else:
+            data = call.get("data")
+            content_type = call.get("content_type")
         bare = isinstance(path, URL)
         legacy = version is not None and not bare and feature_enabled("params-in-query", version, None)
         if legacy and json is not None:  # API v1-v3: 19.09's handlers read the query string (legacy.py)
@@ -77,14 +69,17 @@ class Preparer:
         if legacy:
             check_request_line(method, url.raw_path_qs)
         replayable = data is None or isinstance(data, bytes)
+        retry_safe = call.get("retry_safe")
         safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
-        return Request(method, url, version, data, content_type or "application/json", headers, safe, bare, replayable)
+        return Request(
+            method, url, version, data, content_type or "application/json", call.get("headers"), safe, bare, replayable
+        )
 
     def url(self, path: str, params: Params | None) -> URL:
         """The endpoint's URL for an API path (routed by the authenticator, percent-encoded)."""
         url = self._urls.get(path)
         if url is None:
-            routed = quote(self._prefix + self._authenticator.route(path), safe=_PATH_SAFE)
+            routed = quote(self._prefix + self.authenticator.route(path), safe=_PATH_SAFE)
             url = self._base_url.with_path(routed, encoded=True)
             if len(self._urls) >= _URL_CACHE_LIMIT:
                 self._urls.clear()
@@ -93,8 +88,9 @@ class Preparer:
             url = url.with_query(query_pairs(params))
         return url
 
-    async def headers(self, request: Request) -> CIMultiDict[str]:
-        """The headers of one attempt: dated, versioned and authenticated (none of it when bare)."""
+    def headers(self, request: Request) -> tuple[CIMultiDict[str], PreparedRequest | None]:
+        """The headers of one attempt, dated and versioned, and the ``PreparedRequest`` the
+        authenticator must complete before they are sent (None when bare: no credentials)."""
         headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
         if request.bare:
             del headers["Host"]  # aiohttp sets the other server's own
@@ -102,7 +98,7 @@ class Preparer:
                 headers["Content-Type"] = request.content_type
             if request.extra_headers:
                 headers.update(request.extra_headers)
-            return headers
+            return headers, None
         if request.extra_headers:
             headers.update(request.extra_headers)
         date = self._clock.date()
@@ -111,17 +107,14 @@ class Preparer:
         if request.version is not None:
             headers["X-BackendAI-Version"] = request.version
         body = request.body
-        await self._authenticator.authenticate(
-            PreparedRequest(
-                request.method,
-                request.url.raw_path_qs,
-                self._host,
-                headers,
-                body if isinstance(body, bytes) else None,
-                request.content_type,
-                request.version,
-                date,
-                date[:4] + date[5:7] + date[8:10],
-            )
+        return headers, PreparedRequest(
+            request.method,
+            request.url.raw_path_qs,
+            self._host,
+            headers,
+            body if isinstance(body, bytes) else None,
+            request.content_type,
+            request.version,
+            date,
+            date[:4] + date[5:7] + date[8:10],
         )
-        return headers

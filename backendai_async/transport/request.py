@@ -9,10 +9,12 @@ from multidict import MultiDict
 from yarl import URL
 
 from ..errors import ResponseError
+from ..options import CallOptions
 from ..problems import snippet
 
 __all__ = [
     "Body",
+    "CallArgs",
     "Params",
     "ParseMode",
     "Request",
@@ -30,6 +32,23 @@ ParseMode = Literal["auto", "json", "text", "bytes"]
 Body = bytes | AsyncIterable[bytes]
 #: An API path on the endpoint, or an absolute ``URL`` elsewhere (see ``Transport.send``).
 Target = str | URL
+
+
+class CallArgs(CallOptions, total=False):
+    """What a call describes beside its method and path, as ``send``, ``stream`` and ``websocket``
+    take it: the request's parts and the per-call options.
+
+    ``params``: the query; ``json``: a body sent as JSON, or ``data``: bytes, or an async iterable
+    streamed once (never retried); ``content_type``: of ``data``; ``headers``: extra headers;
+    ``retry_safe``: overrides whether the method is safe to repeat.
+    """
+
+    params: Params | None
+    json: Any
+    data: Body | None
+    content_type: str | None
+    headers: Mapping[str, str] | None
+    retry_safe: bool | None
 
 
 class Response:

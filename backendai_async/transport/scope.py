@@ -63,9 +63,9 @@ class CallScope:
 
     def __enter__(self) -> None:
         signal = self._signal
-        for watched in (signal, self._calls.closing):
-            if watched is not None and watched.aborted:
-                raise AbortError(_abort_message(watched))
+        closing = self._calls.closing
+        if closing.aborted or (signal is not None and signal.aborted):
+            raise AbortError(_abort_message(signal if signal is not None and signal.aborted else closing))
         self.task = asyncio.current_task()
         if signal is not None:
             self._remove = signal.add_callback(self._fire)
