@@ -8,7 +8,6 @@ another CA, ``tls["storage_ca"]``; ``tls["bundle"]`` holds both.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
@@ -23,6 +22,7 @@ import pytest
 from yarl import URL
 
 import backendai_async as bai
+from tests.support.fault_proxy import FaultProxy
 from tests.support.resolver import ToPort
 
 from .conftest import ApiConfigFactory
@@ -50,43 +50,6 @@ def port_of(url: str) -> int:
     port = URL(url).port
     assert port is not None
     return port
-
-
-class Relay:
-    """A TCP relay on loopback to ``127.0.0.1:target`` that records what the client sends."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.sent = bytearray()
-        self.port = 0
-
-    async def __aenter__(self) -> Relay:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: bytearray | None) -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await src.read(65536):
-                    if record is not None:
-                        record += data
-                    dst.write(data)
-                    await dst.drain()
-            with contextlib.suppress(OSError):
-                dst.write_eof()
-
-        try:
-            await asyncio.gather(pipe(reader, up_writer, self.sent), pipe(up_reader, writer, None))
-        finally:
-            up_writer.close()
-            writer.close()
 
 
 @pytest.fixture
@@ -194,14 +157,15 @@ async def test_no_secret_is_readable_on_the_wire(
     api_config: ApiConfigFactory, current: dict[str, Any], tls: dict[str, str]
 ) -> None:
     user = current["users"]["user"]
-    async with Relay(port_of(current["endpoint"])) as to_manager, Relay(current["webserver_port"]) as to_web:
-        api = api_config("user", endpoint=f"https://localhost:{to_manager.port}", ssl=trusting(tls["ca"]))
+    # relays on loopback that keep what the client sends
+    async with FaultProxy(URL(current["endpoint"])) as to_manager, FaultProxy(URL(current["webserver"])) as to_web:
+        api = api_config("user", endpoint=f"https://localhost:{to_manager.url.port}", ssl=trusting(tls["ca"]))
         async with bai.Client(api) as client:
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
         session = bai.ClientConfig(
             user_id=user["email"],
             password=user["password"],
-            endpoint=f"https://localhost:{to_web.port}",
+            endpoint=f"https://localhost:{to_web.url.port}",
             connection_mode="SESSION",
             ssl=trusting(tls["ca"]),
         )
@@ -209,7 +173,7 @@ async def test_no_secret_is_readable_on_the_wire(
             assert await client.login()
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
             await client.logout()
-    for wire in (to_manager.sent, to_web.sent):
+    for wire in (to_manager.received, to_web.received):
         assert wire[:1] == b"\x16"  # the first bytes are a TLS handshake record
         for secret in (user["secret_key"], user["access_key"], user["password"], user["email"]):
             assert secret.encode() not in wire
