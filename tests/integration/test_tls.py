@@ -13,7 +13,7 @@ import hashlib
 import os
 import secrets
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,16 +115,11 @@ async def test_signatures_are_accepted_on_default_and_explicit_ports(
             assert (await client.user.get())["email"] == current["users"]["user"]["email"]
 
 
-async def test_session_mode_login_over_https(current: dict[str, Any], tls: dict[str, str]) -> None:
-    user = current["users"]["user"]
+async def test_session_mode_login_over_https(
+    session_config: Callable[..., bai.ClientConfig], current: dict[str, Any], tls: dict[str, str]
+) -> None:
     for host in ("localhost", "127.0.0.1"):
-        config = bai.ClientConfig(
-            user_id=user["email"],
-            password=user["password"],
-            endpoint=f"https://{host}:{current['webserver_port']}",
-            connection_mode="SESSION",
-            ssl=trusting(tls["ca"]),
-        )
+        config = session_config(endpoint=f"https://{host}:{current['webserver_port']}", ssl=trusting(tls["ca"]))
         async with bai.Client(config) as client:
             assert await client.login()
             assert await client.check_login() is True
@@ -154,7 +149,10 @@ async def test_storage_proxy_transfers_use_the_same_ssl(
 
 
 async def test_no_secret_is_readable_on_the_wire(
-    api_config: ApiConfigFactory, current: dict[str, Any], tls: dict[str, str]
+    api_config: ApiConfigFactory,
+    session_config: Callable[..., bai.ClientConfig],
+    current: dict[str, Any],
+    tls: dict[str, str],
 ) -> None:
     user = current["users"]["user"]
     # relays on loopback that keep what the client sends
@@ -162,13 +160,7 @@ async def test_no_secret_is_readable_on_the_wire(
         api = api_config("user", endpoint=f"https://localhost:{to_manager.url.port}", ssl=trusting(tls["ca"]))
         async with bai.Client(api) as client:
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
-        session = bai.ClientConfig(
-            user_id=user["email"],
-            password=user["password"],
-            endpoint=f"https://localhost:{to_web.url.port}",
-            connection_mode="SESSION",
-            ssl=trusting(tls["ca"]),
-        )
+        session = session_config(endpoint=f"https://localhost:{to_web.url.port}", ssl=trusting(tls["ca"]))
         async with bai.Client(session) as client:
             assert await client.login()
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
