@@ -1,7 +1,7 @@
 """Drive the official ``backend.ai-client`` through everyday operations; one JSON line per operation.
 
 Run with the interpreter that has ``ai.backend.client`` installed (the 26.9.6 stack's venv), not
-with ours; it imports nothing from this repository but ``shapes.py`` beside it. The client is
+with ours; it imports nothing from this repository but ``tests/support/shapes.py``. The client is
 configured the way its users do it, from the environment: ``BACKEND_ENDPOINT``,
 ``BACKEND_ENDPOINT_TYPE=api``, ``BACKEND_ACCESS_KEY``, ``BACKEND_SECRET_KEY`` (a user's keypair).
 The one argument is a JSON object: ``{"image", "vfolder_host", "admin": [access_key, secret_key],
@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "support"))
 from ai.backend.client.config import APIConfig  # type: ignore[import-not-found]
 from ai.backend.client.exceptions import BackendAPIError  # type: ignore[import-not-found]
 from ai.backend.client.session import AsyncSession  # type: ignore[import-not-found]

@@ -16,8 +16,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import backendai_async as bai
-
-from .shapes import differences, shape_of
+from tests.support.shapes import differences, shape_of
 
 EXPECTED = pathlib.Path(__file__).parent / "expected"
 RECORD_ENV = "BAI_CONFORMANCE_RECORD"

@@ -10,10 +10,8 @@ or against today's ``FakeManager`` (``--fake``: prints the differences from the 
 recording instead of writing files). ``tests/integration/test_result_shapes.py`` re-records
 live and compares with the stored files.
 
-A shape is the JSON type tree of an answer: ``"str"``, ``"int"``, ``"float"``, ``"bool"``,
-``"null"``; an object is a JSON object of its keys' shapes; a list is ``[<item shape>]`` (the
-shapes of all items merged; ``[]`` when empty); a value seen with several types is
-``{"$anyOf": [...]}``. Only loopback servers are contacted.
+A shape is the JSON type tree of an answer (``tests/support/shapes.py``); a body that is not
+JSON is ``"text"``. Only loopback servers are contacted.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from typing import Any
 import aiohttp
 
 import backendai_async as bai
+from tests.support.shapes import Shape, differences, shape_of
 
 SHAPES_ROOT = pathlib.Path(__file__).resolve().parents[1] / "data" / "shapes"
 RESOURCES = {"cpu": 1, "mem": "512m"}
@@ -47,84 +46,6 @@ VOLATILE: dict[str, dict[str, str]] = {
         "(measured after about 80 s)",
     },
 }
-
-Shape = Any
-
-# ---------------------------------------------------------------- shapes
-
-
-def json_shape(value: Any) -> Shape:
-    """The JSON type tree of a parsed JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list):
-        item: Shape = None
-        for element in value:
-            item = json_shape(element) if item is None else merge_shapes(item, json_shape(element))
-        return [] if item is None else [item]
-    if isinstance(value, dict):
-        return {str(k): json_shape(v) for k, v in value.items()}
-    raise TypeError(f"not a JSON value: {value!r}")
-
-
-def _members(shape: Shape) -> list[Shape]:
-    return list(shape["$anyOf"]) if isinstance(shape, dict) and "$anyOf" in shape else [shape]
-
-
-def _kind(shape: Shape) -> str:
-    return "object" if isinstance(shape, dict) else "list" if isinstance(shape, list) else str(shape)
-
-
-def merge_shapes(a: Shape, b: Shape) -> Shape:
-    """One shape for values seen as ``a`` and as ``b`` (objects merge key-wise, lists item-wise)."""
-    by_kind: dict[str, Shape] = {}
-    for member in _members(a) + _members(b):
-        kind = _kind(member)
-        if kind not in by_kind:
-            by_kind[kind] = member
-        elif kind == "object":
-            merged = dict(by_kind[kind])
-            for key, sub in member.items():
-                merged[key] = merge_shapes(merged[key], sub) if key in merged else sub
-            by_kind[kind] = merged
-        elif kind == "list":
-            old, new = by_kind[kind], member
-            by_kind[kind] = old if not new else new if not old else [merge_shapes(old[0], new[0])]
-    members = [by_kind[k] for k in sorted(by_kind)]
-    return members[0] if len(members) == 1 else {"$anyOf": members}
-
-
-def shape_differences(expected: Shape, actual: Shape, where: str = "$") -> list[str]:
-    """Human-readable differences between two shapes (empty when they are equal)."""
-    if expected == actual:
-        return []
-    e_kind, a_kind = _kind(expected), _kind(actual)
-    if e_kind == a_kind == "object" and "$anyOf" not in expected and "$anyOf" not in actual:
-        out = []
-        for key in sorted(expected.keys() - actual.keys()):
-            out.append(f"{where}.{key}: missing (recorded {_brief(expected[key])})")
-        for key in sorted(actual.keys() - expected.keys()):
-            out.append(f"{where}.{key}: extra ({_brief(actual[key])})")
-        for key in sorted(expected.keys() & actual.keys()):
-            out.extend(shape_differences(expected[key], actual[key], f"{where}.{key}"))
-        return out
-    if e_kind == a_kind == "list" and expected and actual:
-        return shape_differences(expected[0], actual[0], f"{where}[]")
-    return [f"{where}: recorded {_brief(expected)}, got {_brief(actual)}"]
-
-
-def _brief(shape: Shape) -> str:
-    text = json.dumps(shape, sort_keys=True)
-    return text if len(text) <= 80 else text[:77] + "..."
-
 
 # ---------------------------------------------------------------- scrubbing
 
@@ -201,7 +122,7 @@ class Record:
     def shape(self) -> Shape:
         if self.exchange is not None and self.exchange.body and "json" not in self.exchange.content_type:
             return "text"
-        return json_shape(self.parsed())
+        return shape_of(self.parsed())
 
     def to_json(self, scrub: Scrubber) -> dict[str, Any]:
         out: dict[str, Any] = {"call": self.call, "sdk": self.sdk, "endpoint": self.endpoint}
@@ -606,7 +527,7 @@ def compare(stored: dict[str, dict[str, Any]], records: dict[str, Record]) -> It
         if old.get("content_type") != content_type:
             yield f"{name}: content type {old.get('content_type')} recorded, {content_type} now"
         volatile = tuple(old.get("volatile", {}))
-        for diff in shape_differences(old["shape"], new.shape()):
+        for diff in differences(old["shape"], new.shape(), exact=True):  # a drift of the server
             if not any(diff.startswith((path + ".", path + ":", path + "[")) for path in volatile):
                 yield f"{name}: {diff}"
         if isinstance(old.get("sample"), dict) and old.get("status", 0) >= 400:

@@ -8,13 +8,12 @@ another CA, ``tls["storage_ca"]``; ``tls["bundle"]`` holds both.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
 import secrets
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 from yarl import URL
 
 import backendai_async as bai
+from tests.support.fault_proxy import FaultProxy
 from tests.support.resolver import ToPort
 
 from .conftest import ApiConfigFactory
@@ -50,43 +50,6 @@ def port_of(url: str) -> int:
     port = URL(url).port
     assert port is not None
     return port
-
-
-class Relay:
-    """A TCP relay on loopback to ``127.0.0.1:target`` that records what the client sends."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.sent = bytearray()
-        self.port = 0
-
-    async def __aenter__(self) -> Relay:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, record: bytearray | None) -> None:
-            with contextlib.suppress(ConnectionError):
-                while data := await src.read(65536):
-                    if record is not None:
-                        record += data
-                    dst.write(data)
-                    await dst.drain()
-            with contextlib.suppress(OSError):
-                dst.write_eof()
-
-        try:
-            await asyncio.gather(pipe(reader, up_writer, self.sent), pipe(up_reader, writer, None))
-        finally:
-            up_writer.close()
-            writer.close()
 
 
 @pytest.fixture
@@ -152,16 +115,11 @@ async def test_signatures_are_accepted_on_default_and_explicit_ports(
             assert (await client.user.get())["email"] == current["users"]["user"]["email"]
 
 
-async def test_session_mode_login_over_https(current: dict[str, Any], tls: dict[str, str]) -> None:
-    user = current["users"]["user"]
+async def test_session_mode_login_over_https(
+    session_config: Callable[..., bai.ClientConfig], current: dict[str, Any], tls: dict[str, str]
+) -> None:
     for host in ("localhost", "127.0.0.1"):
-        config = bai.ClientConfig(
-            user_id=user["email"],
-            password=user["password"],
-            endpoint=f"https://{host}:{current['webserver_port']}",
-            connection_mode="SESSION",
-            ssl=trusting(tls["ca"]),
-        )
+        config = session_config(endpoint=f"https://{host}:{current['webserver_port']}", ssl=trusting(tls["ca"]))
         async with bai.Client(config) as client:
             assert await client.login()
             assert await client.check_login() is True
@@ -191,25 +149,23 @@ async def test_storage_proxy_transfers_use_the_same_ssl(
 
 
 async def test_no_secret_is_readable_on_the_wire(
-    api_config: ApiConfigFactory, current: dict[str, Any], tls: dict[str, str]
+    api_config: ApiConfigFactory,
+    session_config: Callable[..., bai.ClientConfig],
+    current: dict[str, Any],
+    tls: dict[str, str],
 ) -> None:
     user = current["users"]["user"]
-    async with Relay(port_of(current["endpoint"])) as to_manager, Relay(current["webserver_port"]) as to_web:
-        api = api_config("user", endpoint=f"https://localhost:{to_manager.port}", ssl=trusting(tls["ca"]))
+    # relays on loopback that keep what the client sends
+    async with FaultProxy(URL(current["endpoint"])) as to_manager, FaultProxy(URL(current["webserver"])) as to_web:
+        api = api_config("user", endpoint=f"https://localhost:{to_manager.url.port}", ssl=trusting(tls["ca"]))
         async with bai.Client(api) as client:
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
-        session = bai.ClientConfig(
-            user_id=user["email"],
-            password=user["password"],
-            endpoint=f"https://localhost:{to_web.port}",
-            connection_mode="SESSION",
-            ssl=trusting(tls["ca"]),
-        )
+        session = session_config(endpoint=f"https://localhost:{to_web.url.port}", ssl=trusting(tls["ca"]))
         async with bai.Client(session) as client:
             assert await client.login()
             assert (await client.request("POST", "/auth/test", json={"echo": "relayed"}))["echo"] == "relayed"
             await client.logout()
-    for wire in (to_manager.sent, to_web.sent):
+    for wire in (to_manager.received, to_web.received):
         assert wire[:1] == b"\x16"  # the first bytes are a TLS handshake record
         for secret in (user["secret_key"], user["access_key"], user["password"], user["email"]):
             assert secret.encode() not in wire

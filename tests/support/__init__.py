@@ -1,1 +1,1 @@
-"""Test helpers shared by the unit and integration suites."""
+"""Test helpers shared by the unit, conformance and integration suites."""

@@ -5,6 +5,9 @@ and/or an action at a point of the first response: ``stall`` (forward nothing mo
 ``reset`` (RST to the client) or ``half-close`` (FIN to the client, keep reading from it), taken
 ``before-response`` (nothing of the response forwarded), in the ``headers`` (half of the header
 block forwarded) or in the ``body`` (headers and half of the body bytes received so far).
+
+With no fault armed it is a plain relay that keeps what clients send (``received``): the TLS
+tests use it to see what crosses the wire, or to see that nothing does.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class ProxyFault:
 class FaultProxy:
     """``async with FaultProxy(target) as proxy``: clients talk to ``proxy.url``; ``inject()``
     arms faults for the next connections; ``idle()`` waits until every connection is closed on
-    both sides."""
+    both sides. ``accepted`` counts the connections, ``received`` keeps the bytes clients sent."""
 
     def __init__(self, target: URL) -> None:
         self._target = (target.host or "127.0.0.1", target.port or 80)
@@ -51,6 +54,7 @@ class FaultProxy:
         self._idle = asyncio.Event()
         self._idle.set()
         self.accepted = 0
+        self.received = bytearray()
         self.url = URL("http://127.0.0.1")
 
     async def __aenter__(self) -> FaultProxy:
@@ -98,7 +102,7 @@ class FaultProxy:
         except OSError:
             return
         try:
-            request = asyncio.create_task(_pump(reader, up_writer, fault.latency))
+            request = asyncio.create_task(_pump(reader, up_writer, fault.latency, self.received))
             response = asyncio.create_task(_respond(up_reader, writer, fault))
             try:
                 # the client closing ends the connection; the server closing or a reset ends the response pump
@@ -111,9 +115,13 @@ class FaultProxy:
             await _close_upstream(up_reader, up_writer)
 
 
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float) -> None:
-    """Forward until EOF, each chunk ``latency`` seconds late."""
+async def _pump(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float, record: bytearray | None = None
+) -> None:
+    """Forward until EOF, each chunk ``latency`` seconds late (and kept in ``record``)."""
     while chunk := await reader.read(_CHUNK):
+        if record is not None:
+            record += chunk
         if latency:
             await asyncio.sleep(latency)
         writer.write(chunk)

@@ -1,14 +1,14 @@
 """The 26.9 FakeManager answers with the keys and JSON types recorded on a real 26.9.6 stack
-(``tests/data/shapes/26.9.6``; the shapes below are copied from those recordings)."""
+(``tests/data/shapes/26.9.6``; the shapes below are copied from those recordings, in the
+form ``tests/support/shapes.py`` gives them)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
 import backendai_async as bai
 from backendai_async.testing import FakeManager
+from tests.support.shapes import shape_of
 
 from .conftest import ClientFactory
 
@@ -29,17 +29,6 @@ CHECK_PRESETS = {
 }  # fmt: skip
 
 
-def shape(value: Any) -> Any:
-    """The JSON type tree of a value, as the recorder writes it."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shape(value[0])] if value else []
-    if value is None:
-        return "null"
-    return {bool: "bool", int: "int", float: "float", str: "str"}[type(value)]
-
-
 async def test_session_answers(fm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(fm)
     image = "cr.backend.ai/stable/python:3.9-ubuntu20.04"
@@ -51,14 +40,14 @@ async def test_session_answers(fm: FakeManager, make_client: ClientFactory) -> N
     with pytest.raises(bai.NotFoundError) as missing:
         await client.get_info("no-such-session")
 
-    assert shape(again) == {
+    assert shape_of(again) == {
         "sessionId": "str", "sessionName": "str", "status": "str", "service_ports": [], "servicePorts": [],
         "created": "bool",
     }  # fmt: skip
-    assert shape(info) == SESSION_INFO
+    assert shape_of(info) == SESSION_INFO
     assert info["occupiedSlots"] == "{'cpu': Decimal('1.000000'), 'mem': Decimal('536870912.000000')}"
-    assert shape(destroyed) == {"stats": {"status": "str"}}
-    assert shape(terminating) == SESSION_INFO
+    assert shape_of(destroyed) == {"stats": {"status": "str"}}
+    assert shape_of(terminating) == SESSION_INFO
     assert (terminating["status"], terminating["statusInfo"]) == ("TERMINATING", "user-requested")
     err = missing.value
     assert (err.problem_type, err.title, err.error_code) == (
@@ -79,7 +68,7 @@ async def test_vfolder_id_by_name(fm: FakeManager, make_client: ClientFactory) -
     with pytest.raises(bai.NotFoundError) as missing:
         await client.vfolder.info("no-such-folder")
 
-    assert shape(found) == {"id": "str", "name": "str"}
+    assert shape_of(found) == {"id": "str", "name": "str"}
     assert found["id"].replace("-", "") == created["id"].replace("-", "")
     assert (query_only.value.title, query_only.value.error_code) == (
         "Malformed request body.",
@@ -96,8 +85,10 @@ async def test_check_presets_needs_a_group_on_26(fm: FakeManager, make_client: C
     with pytest.raises(bai.BadRequestError) as no_group:  # the SDK fills `group` in; the fake still refuses without
         await client.request("POST", "/resource/check-presets", json={})
 
-    assert shape(checked) == CHECK_PRESETS
-    assert shape(listed) == {"presets": [{"id": "str", "name": "str", "resource_slots": SLOTS, "shared_memory": "str"}]}
+    assert shape_of(checked) == CHECK_PRESETS
+    assert shape_of(listed) == {
+        "presets": [{"id": "str", "name": "str", "resource_slots": SLOTS, "shared_memory": "str"}]
+    }
     assert (no_group.value.title, no_group.value.error_code) == (
         "Invalid or Missing API Parameters.",
         "api_parsing_invalid-parameters",
@@ -142,18 +133,18 @@ async def test_vfolder_answers(fm: FakeManager, make_client: ClientFactory) -> N
     deleted_files = await client.request("DELETE", "/folders/shape-folder/delete-files", json={"files": ["hi.txt"]})
     renamed = await client.request("POST", "/folders/shape-folder/rename", json={"new_name": "shape-folder-2"})
 
-    assert shape(created) == FOLDER
+    assert shape_of(created) == FOLDER
     assert (created["creator"], created["created_at"]) == ("admin@lablup.com", "")
     assert existing.value.problem_type == "https://api.backend.ai/probs/invalid-api-params"
     assert existing.value.error_code == "api_generic_invalid-parameters"
-    assert shape(listed) == [{**FOLDER, "group": "str"}]
-    assert shape(info) == FOLDER_INFO
-    assert shape(hosts["volume_info"]["local:volume1"]) == {
+    assert shape_of(listed) == [{**FOLDER, "group": "str"}]
+    assert shape_of(info) == FOLDER_INFO
+    assert shape_of(hosts["volume_info"]["local:volume1"]) == {
         "backend": "str", "capabilities": ["str"], "usage": {"percentage": "float"}, "sftp_scaling_groups": [],
     }  # fmt: skip
-    assert shape(all_hosts) == {"default": "str", "allowed": ["str"]}
+    assert shape_of(all_hosts) == {"default": "str", "allowed": ["str"]}
     assert mkdir == {"results": {"success": [{"msg": None, "item": "dir"}], "failed": []}}
-    assert shape(files) == {
+    assert shape_of(files) == {
         "items": [{"name": "str", "type": "str", "size": "int", "mode": "int", "created": "str", "modified": "str"}]
     }
     assert {item["name"]: item["mode"] for item in files["items"]} == {"dir": 0o40755, "hello.txt": 0o100644}
@@ -181,7 +172,7 @@ async def test_routes_the_fake_lacked(fm: FakeManager, make_client: ClientFactor
         "slot_name": "str", "description": "str", "human_readable_name": "str", "display_unit": "str",
         "number_format": {"binary": "bool", "round_length": "int"}, "display_icon": "str",
     }  # fmt: skip
-    assert shape(details) == {"cpu": slot, "mem": slot}
+    assert shape_of(details) == {"cpu": slot, "mem": slot}
     assert types == ["group", "user"]
 
 
@@ -196,7 +187,7 @@ async def test_session_side_answers(fm: FakeManager, make_client: ClientFactory)
     with pytest.raises(bai.NotFoundError) as unknown_image:  # the image is checked before the name
         await client.create_if_not_exists("unknown-image", "shape-session")
 
-    assert shape(graph) == {
+    assert shape_of(graph) == {
         "session_id": "str", "session_name": "str", "status": "str", "status_changed": "str", "depends_on": [],
     }  # fmt: skip
     assert set(history) == {"PENDING", "SCHEDULED", "PREPARING", "PREPARED", "CREATING", "RUNNING"}
@@ -212,7 +203,7 @@ async def test_keypair_info_has_every_field_asked_for(fm: FakeManager) -> None:
     config = bai.ClientConfig("AKIANABBDUSEREXAMPLE", "C8qnIo29EZvXkPK_MXcuAakYTy4NYrxwmCEyNPlf", str(fm.url))
     async with bai.Client(config) as client:
         info = await client.keypair.info()
-    assert shape(info) == {
+    assert shape_of(info) == {
         "access_key": "str", "secret_key": "str", "is_active": "bool", "is_admin": "bool", "user_id": "str",
         "created_at": "str", "last_used": "str", "concurrency_limit": "int", "concurrency_used": "int",
         "rate_limit": "int", "num_queries": "int", "resource_policy": "str",

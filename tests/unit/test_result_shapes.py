@@ -222,29 +222,7 @@ def test_every_error_recording_is_problem_json_with_type_and_title() -> None:
             assert {"type", "title"} <= rec["shape"].keys(), name
 
 
-# ---------------------------------------------------------------- the recorder's shape algebra
-
-
-def test_json_shape_and_merge() -> None:
-    from tests.integration.record_shapes import json_shape, merge_shapes, shape_differences
-
-    assert json_shape({"a": 1, "b": 1.5, "c": True, "d": None, "e": "x", "f": [], "g": [{"x": 1}, {"x": None}]}) == {
-        "a": "int",
-        "b": "float",
-        "c": "bool",
-        "d": "null",
-        "e": "str",
-        "f": [],
-        "g": [{"x": {"$anyOf": ["int", "null"]}}],
-    }
-    assert merge_shapes({"a": "int"}, {"b": "str"}) == {"a": "int", "b": "str"}
-    assert merge_shapes("null", {"a": "int"}) == {"$anyOf": ["null", {"a": "int"}]}
-    assert merge_shapes([], ["str"]) == ["str"]
-    assert shape_differences({"a": "int", "b": "str"}, {"a": "str", "c": "int"}) == [
-        '$.b: missing (recorded "str")',
-        '$.c: extra ("int")',
-        '$.a: recorded "int", got "str"',
-    ]
+# ---------------------------------------------------------------- the recorder
 
 
 def test_the_scrubber_keeps_types_and_hides_secrets() -> None:
@@ -278,11 +256,22 @@ def test_compare_reports_drift_but_not_volatile_parts() -> None:
         return Record("c", "sdk", "GET /", Exchange("GET", "/", 200, "application/json", body))
 
     stored = {
-        "c": {"status": 200, "content_type": "application/json", "shape": {"stats": {"status": "str"}, "n": "int"}}
+        "c": {
+            "status": 200,
+            "content_type": "application/json",
+            "shape": {"stats": {"status": "str"}, "n": "int", "items": []},
+        }
     }
-    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": 1}')})) == [
-        'c: $.stats.status: missing (recorded "str")'
+    assert list(compare(stored, {"c": record(b'{"stats": {"status": "x"}, "n": 1, "items": []}')})) == []
+    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": 1, "items": []}')})) == [
+        'c: $.stats.status: missing (expected "str")'
+    ]
+    # exact: a list that now has items is a drift (the conformance comparison would let it pass)
+    assert list(compare(stored, {"c": record(b'{"stats": {"status": "x"}, "n": 1, "items": [1]}')})) == [
+        'c: $.items: expected [], got ["int"]'
     ]
     stored["c"]["volatile"] = {"$.stats": "timing"}
-    assert list(compare(stored, {"c": record(b'{"stats": null, "n": 1}')})) == []
-    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": "1"}')})) == ['c: $.n: recorded "int", got "str"']
+    assert list(compare(stored, {"c": record(b'{"stats": null, "n": 1, "items": []}')})) == []
+    assert list(compare(stored, {"c": record(b'{"stats": {}, "n": "1", "items": []}')})) == [
+        'c: $.n: expected "int", got "str"'
+    ]

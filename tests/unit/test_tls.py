@@ -21,6 +21,7 @@ import trustme
 import backendai_async as bai
 from backendai_async.signing import Signer
 from backendai_async.testing import FakeManager, Fault
+from tests.support.fault_proxy import FaultProxy
 from tests.support.resolver import ToPort
 
 from .cli_support import cli_command, cli_env
@@ -70,36 +71,11 @@ async def fm(ca: trustme.CA) -> AsyncIterator[FakeManager]:
         yield manager
 
 
-class Recorder:
-    """A plain-TCP listener on loopback that keeps every byte it receives and answers nothing."""
-
-    def __init__(self) -> None:
-        self.received = bytearray()
-        self.connections = 0
-        self.port = 0
-
-    async def __aenter__(self) -> Recorder:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        try:
-            while data := await reader.read(65536):
-                self.received += data
-        finally:
-            writer.close()
-
-
 @pytest.fixture
-async def recorder() -> AsyncIterator[Recorder]:
-    async with Recorder() as listener:
-        yield listener
+async def relay(fm: FakeManager) -> AsyncIterator[FaultProxy]:
+    """A plain-http relay to the fake on loopback: what reaches it shows what crossed in clear text."""
+    async with FaultProxy(fm.url) as proxy:
+        yield proxy
 
 
 def session_config(fm: FakeManager, **options: Any) -> bai.ClientConfig:
@@ -334,9 +310,9 @@ async def test_an_unknown_ca_on_the_storage_proxy_is_refused(
 
 
 async def test_a_redirect_from_https_to_http_is_refused(
-    fm: FakeManager, make_client: ClientFactory, trusting: ssl.SSLContext, recorder: Recorder
+    fm: FakeManager, make_client: ClientFactory, trusting: ssl.SSLContext, relay: FaultProxy
 ) -> None:
-    target = f"http://127.0.0.1:{recorder.port}"
+    target = str(relay.url)
     for status in (301, 302, 307, 308):
         fm.inject(Fault(path="/auth/test", status=status, headers={"Location": f"{target}/auth/test"}))
     fm.inject(Fault(path="/server/login", status=307, headers={"Location": f"{target}/server/login"}))
@@ -348,8 +324,8 @@ async def test_a_redirect_from_https_to_http_is_refused(
     async with bai.Client(session_config(fm, ssl=trusting)) as session_client:
         with pytest.raises(bai.ResponseError, match="unexpected redirect"):
             await session_client.login()
-    assert recorder.connections == 0
-    assert bytes(recorder.received) == b""
+    assert relay.accepted == 0
+    assert bytes(relay.received) == b""
 
 
 async def test_a_plain_http_storage_proxy_named_by_an_https_endpoint_is_refused(
