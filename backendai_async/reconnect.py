@@ -1,5 +1,5 @@
-"""How long-lived event streams reconnect: the policy, what each reconnection reports, and the
-backoff as a pure function."""
+"""How long-lived event streams reconnect: the policy (its wait is ``backoff.py``'s) and what
+each reconnection reports."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable
 
+from .backoff import backoff
 from .errors import (
     BackendAIError,
     ConfigError,
@@ -52,9 +53,7 @@ class ReconnectPolicy:
 
     def delay(self, attempt: int, server_retry: float | None = None) -> float:
         """Seconds to wait before connection attempt ``attempt`` (1-based) of one outage."""
-        base = max(self.initial_delay, server_retry or 0.0)
-        step = min(self.max_delay, base * 2.0 ** min(attempt - 1, 62))
-        return step * (0.5 + self.jitter() / 2)
+        return backoff(attempt - 1, self.jitter(), max(self.initial_delay, server_retry or 0.0), self.max_delay)
 
 
 @dataclasses.dataclass(frozen=True)

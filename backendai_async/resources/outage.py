@@ -8,8 +8,9 @@ import logging
 import random
 
 from ..abort import AbortSignal
+from ..backoff import backoff
 from ..errors import AbortError, BackendAIError, UsageError
-from ..transport.retry import backoff
+from ..transport.retry import BACKOFF_BASE, BACKOFF_CAP
 
 __all__ = ["OUTAGE_WINDOW", "Outage", "checked_window"]
 
@@ -52,7 +53,7 @@ class Outage:
             left = self._window - (now - self._since)
             if left <= 0:
                 return False
-            delay = min(backoff(self._waits, random.random()), left)
+            delay = min(backoff(self._waits, random.random(), BACKOFF_BASE, BACKOFF_CAP), left)
             self._waits += 1
         log.info("transfer of %s: %s; again in %.2fs (%.0fs left without progress)", self._label, exc, delay, left)
         if delay:

@@ -40,6 +40,7 @@ __all__ = [
     "PIECE",
     "Download",
     "OpenAt",
+    "PreparedSource",
     "Progress",
     "UploadSource",
     "download_to_path",
@@ -72,8 +73,12 @@ def _resumable(exc: BackendAIError) -> bool:
 # ---- upload ---------------------------------------------------------------------------------
 
 
-class _Source(Protocol):
+class PreparedSource(Protocol):
+    """What an upload reads: ``size`` bytes, a range at a time."""
+
     size: int
+    source: str | None  # a local file's absolute path
+    modified: int | None  # and its modification time (ns)
 
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]: ...
 
@@ -81,7 +86,10 @@ class _Source(Protocol):
 class _FileSource:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.size = path.stat().st_size
+        status = path.stat()
+        self.size = status.st_size
+        self.source: str | None = str(path.resolve())
+        self.modified: int | None = status.st_mtime_ns
 
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]:
         return self._pieces(offset, length)
@@ -107,6 +115,8 @@ class _BytesSource:
     def __init__(self, data: bytes) -> None:
         self._data = memoryview(data)
         self.size = len(data)
+        self.source: str | None = None
+        self.modified: int | None = None
 
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]:
         return _slices(self._data[offset : offset + length])
@@ -120,6 +130,8 @@ class _IterableSource:
         self._buffer = bytearray()
         self._start = 0  # offset of _buffer[0]
         self.size = size
+        self.source: str | None = None
+        self.modified: int | None = None
 
     async def body(self, offset: int, length: int) -> AsyncIterator[bytes]:
         if offset < self._start:
@@ -173,7 +185,7 @@ class _Feed:
         await self._pieces.aclose()
 
 
-def upload_source(source: UploadSource, size: int | None = None) -> _Source:
+def upload_source(source: UploadSource, size: int | None = None) -> PreparedSource:
     """Wrap what the caller gave; ``size`` is required for an async iterable only."""
     if isinstance(source, bytes):
         return _BytesSource(source)
@@ -194,7 +206,7 @@ def _offset(headers: Mapping[str, str], what: str) -> int:
 async def tus_upload(
     pipeline: Pipeline,
     session: UploadSession,
-    source: _Source,
+    source: PreparedSource,
     *,
     resume: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,

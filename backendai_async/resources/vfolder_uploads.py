@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import functools
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -11,17 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from ..errors import UsageError
+from ..errors import ServerError, UsageError
 from .outage import OUTAGE_WINDOW, checked_window
 from .pipeline import segment
 from .transfer import (
     DEFAULT_CHUNK_SIZE,
+    PreparedSource,
     Progress,
     UploadSource,
     tus_upload,
     upload_source,
 )
-from .upload_session import UploadSession
+from .upload_session import SESSION_GONE, UploadSession
 from .vfolder_files import VFolderFiles
 
 if TYPE_CHECKING:
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CONCURRENCY", "VFolderUploads"]
 
 DEFAULT_CONCURRENCY = 4  #: files uploaded at the same time by ``upload_tree``
+
+log = logging.getLogger("backendai_async")
 
 
 class VFolderUploads(VFolderFiles):
@@ -78,39 +83,58 @@ class VFolderUploads(VFolderFiles):
         After a failure the upload goes on from the bytes the server has, and keeps trying while
         the storage proxy is down for up to ``outage_window`` seconds without progress
         (``math.inf``: no limit); then ``UploadInterruptedError`` carries the ``session``.
-        ``resume=session`` continues that upload (same path, folder and bytes). ``state_file``
-        keeps the session in a local file (mode 0600: the upload token is a credential) while the
-        upload is unfinished; a later call with that file, in any process, continues it, and the
-        file is removed when the upload completes."""
+        ``resume=session`` continues that upload (same path, folder and bytes: ``UsageError``
+        otherwise). ``state_file`` keeps the session in a local file (mode 0600: the upload token
+        is a credential) while the upload is unfinished; a later call with that file, in any
+        process, continues it, and the file is removed when the upload completes. A resumed upload
+        that the storage proxy no longer knows (400, 404 or 410: expired, or complete) starts
+        again from byte 0 in a new session."""
         prepared = upload_source(source, size)
         checked_window(outage_window)
         loop = asyncio.get_running_loop()
         session = resume
         if session is None and state_file is not None and await loop.run_in_executor(None, os.path.exists, state_file):
             session = await loop.run_in_executor(None, UploadSession.load, state_file)
-        resumed = session is not None
-        if session is None:
-            url = await self._upload_url(path, prepared.size, name, **options)
-            session = UploadSession(url, path=path, folder=name, size=prepared.size)
-            if state_file is not None:
-                await loop.run_in_executor(None, session.save, state_file)
-        elif (session.path, session.folder, session.size) != (path, name, prepared.size):
-            raise UsageError(
-                f"the upload session is for {session.path!r} in {session.folder!r} ({session.size} bytes), "
-                f"not {path!r} in {name!r} ({prepared.size} bytes)"
-            )
-        await tus_upload(
+        if session is not None:
+            session.check_continues(path, name, prepared.size, prepared.source, prepared.modified)
+        send = functools.partial(
+            tus_upload,
             self._pipeline,
-            session,
-            prepared,
-            resume=resumed,
+            source=prepared,
             chunk_size=chunk_size,
             progress=progress,
             outage_window=outage_window,
             **options,
         )
+        if session is None:
+            await send(await self._new_session(path, prepared, name, state_file, **options))
+        else:
+            try:
+                await send(session, resume=True)
+            except ServerError as exc:
+                if exc.status not in SESSION_GONE:
+                    raise
+                log.info("upload of %s: unknown to the storage proxy (%s); again from byte 0", path, exc.status)
+                await send(await self._new_session(path, prepared, name, state_file, **options))
         if state_file is not None:
             await loop.run_in_executor(None, Path(state_file).unlink)
+
+    async def _new_session(
+        self,
+        path: str,
+        source: PreparedSource,
+        name: str | None,
+        state_file: str | os.PathLike[str] | None,
+        **options: Unpack[CallOptions],
+    ) -> UploadSession:
+        """A new upload session for ``source``, written to ``state_file`` when there is one."""
+        url = await self._upload_url(path, source.size, name, **options)
+        session = UploadSession(
+            url, path=path, folder=name, size=source.size, source=source.source, modified=source.modified
+        )
+        if state_file is not None:
+            await asyncio.get_running_loop().run_in_executor(None, session.save, state_file)
+        return session
 
     async def upload_tree(
         self,

@@ -3,17 +3,20 @@
 As in a real deployment, the manager hands out the proxy's URL with a token; what reaches it (no
 credentials) is recorded in ``requests``. It speaks tus 1.0.0 without the creation step
 (``OPTIONS``/``HEAD``/``PATCH /upload``) and serves ``GET /download`` with ``Range`` and zip
-archives. ``TransferFault`` drops its connection mid-body.
+archives. ``TransferFault`` drops its connection mid-body. An upload it no longer knows is answered
+as 26.9.6 does: 404 ``tus-session-not-found`` once complete or its offset expired, 400
+``invalid-api-params`` for a token it did not sign or that expired.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from ssl import SSLContext
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from multidict import CIMultiDict, MultiDict
@@ -69,6 +72,8 @@ class Upload:
     path: str
     size: int
     data: bytearray = field(default_factory=bytearray)
+    #: "complete", or what expired: "offset" (26.9.6 keeps it 24 h after the last PATCH), "token"
+    ended: Literal["complete", "offset", "token"] | None = None
 
 
 class StorageProxy:
@@ -79,10 +84,15 @@ class StorageProxy:
         self.ssl: SSLContext | None = None
         #: requests that reached the storage proxy (bodies not kept)
         self.requests: list[RecordedRequest] = []
+        #: uploads by token, those that ended included
         self.uploads: dict[str, Upload] = {}
         self.downloads: dict[str, tuple[FakeFolder, str, bool]] = {}
+        #: bytes of PATCH bodies read, those of requests cut mid-body included
+        self.received_bytes = 0
+        self._received = asyncio.Event()
         self._faults: list[list[Any]] = []  # [fault, remaining]
         self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._url: URL | None = None
 
     @property
@@ -106,6 +116,7 @@ class StorageProxy:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._loop = asyncio.get_running_loop()
         self._url = reachable_url(runner, "http" if self.ssl is None else "https")
 
     async def close(self) -> None:
@@ -128,8 +139,32 @@ class StorageProxy:
                 return fault
         return None
 
+    def expire_uploads(self, what: Literal["offset", "token"] = "token") -> None:
+        """End every unfinished upload as time does on 26.9.6: its ``"offset"`` expires (then
+        ``HEAD``/``PATCH`` answer 404) or its ``"token"`` does (400)."""
+        for upload in self.uploads.values():
+            if upload.ended is None:
+                upload.ended = what
+
+    def pending(self, token: str) -> Upload | None:
+        """The unfinished upload of ``token``."""
+        upload = self.uploads.get(token)
+        return upload if upload is not None and upload.ended is None else None
+
+    async def wait_for_bytes(self, count: int) -> None:
+        """Return once ``received_bytes`` is at least ``count``; works from another event loop
+        than the proxy's."""
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.wait_for_bytes(count), loop))
+            return
+        while self.received_bytes < count:
+            self._received.clear()
+            await self._received.wait()
+
     def finish(self, upload: Upload) -> None:
         """Store a completed upload in its folder."""
+        upload.ended = "complete"
         folder = upload.folder
         folder.add_parents(upload.path)
         folder.files[upload.path] = upload.data
@@ -168,8 +203,23 @@ class StorageProxy:
 
     def _upload_of(self, request: web.Request) -> Upload | web.Response:
         upload = self.uploads.get(request.query.get("token", ""))
-        if upload is None:
-            return _storage_problem(404, "Upload session not found.")
+        if upload is None or upload.ended == "token":
+            why = "Signature verification failed" if upload is None else "Signature has expired"
+            body = {
+                "type": "https://api.backend.ai/probs/storage/invalid-api-params",
+                "title": "Invalid API parameters",
+                "data": {"token": f"cannot decode the given value as JWT: {why}"},
+            }
+            return web.json_response(body, status=400, content_type="application/problem+json")
+        if upload.ended is not None:
+            why = "has no on-disk staging file" if upload.ended == "complete" else "is not registered or has expired"
+            body = {
+                "type": "https://api.backend.ai/probs/storage/tus-session-not-found",
+                "title": "TUS upload session not found",
+                "error_code": "storage-proxy_read_not-found",
+                "msg": f"Upload session {why}",
+            }
+            return web.json_response(body, status=404, content_type="application/problem+json")
         return upload
 
     async def _tus_head(self, request: web.Request) -> web.StreamResponse:
@@ -196,6 +246,8 @@ class StorageProxy:
         received = bytearray()
         async for piece in request.content.iter_any():
             received += piece
+            self.received_bytes += len(piece)
+            self._received.set()
             if fault is not None and len(received) >= fault.after:
                 return drop(request)  # the partial bytes are lost, as with the real proxy
             if len(upload.data) + len(received) > upload.size:

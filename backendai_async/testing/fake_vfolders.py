@@ -488,7 +488,7 @@ class VFolderService:
     # -- legacy transfers on the manager (before 20.09) ------------------------------------
 
     def _legacy_tus(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
-        upload = self.proxy.uploads.get(params["token"])
+        upload = self.proxy.pending(params["token"])
         if call.method == "OPTIONS":
             return web.Response(headers={**TUS, "Tus-Version": "1.0.0"})
         if upload is None:

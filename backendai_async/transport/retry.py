@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import aiohttp
 
+from ..backoff import backoff
 from ..errors import BackendAIError, InsecureConnectionError, RequestError
 
-__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "backoff", "retry_delay"]
+__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "retry_delay"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is raised at once with `retry_after` set
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 8.0
-
-
-def backoff(attempt: int, jitter: float) -> float:
-    """Seconds before retry number ``attempt + 1``: exponential, capped, scaled by ``jitter``
-    (in [0, 1)) into the upper half of the step."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt) * (0.5 + jitter / 2)
+BACKOFF_BASE = 0.5  # seconds; the first retry waits 0.25-0.5 s (``backoff``)
+BACKOFF_CAP = 8.0  # seconds; no retry waits longer
 
 
 def retry_delay(
@@ -55,7 +50,7 @@ def retry_delay(
             return None
         delay = exc.retry_after
     else:
-        delay = backoff(attempt, jitter)
+        delay = backoff(attempt, jitter, BACKOFF_BASE, BACKOFF_CAP)
     if deadline is not None and now + delay >= deadline:
         return None
     return delay

@@ -23,6 +23,7 @@ FORBIDDEN = {
     "config": ("client", "resources", "transport", "auth", "versions", "streaming"),
     "abort": ("client", "resources", "transport", "auth", "versions", "streaming"),
     "reconnect": ("client", "resources", "transport", "auth", "versions", "streaming", "config"),
+    "backoff": ("client", "resources", "transport", "auth", "versions", "streaming", "config", "errors", "reconnect"),
 }
 
 

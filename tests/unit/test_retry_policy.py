@@ -6,7 +6,8 @@ import aiohttp
 import pytest
 
 import backendai_async as bai
-from backendai_async.transport.retry import BACKOFF_BASE, BACKOFF_CAP, MAX_RETRY_AFTER, backoff, retry_delay
+from backendai_async.backoff import backoff
+from backendai_async.transport.retry import BACKOFF_BASE, BACKOFF_CAP, MAX_RETRY_AFTER, retry_delay
 
 
 def decide(exc: bai.BackendAIError, attempt: int = 0, **overrides: object) -> float | None:
@@ -31,16 +32,23 @@ def unsent() -> bai.RequestError:
 
 
 def test_backoff_doubles_up_to_the_cap_within_the_jitter_band() -> None:
-    assert backoff(0, 0.0) == BACKOFF_BASE / 2
-    assert backoff(0, 1.0) == BACKOFF_BASE
-    assert backoff(1, 1.0) == 2 * BACKOFF_BASE
-    assert backoff(30, 1.0) == BACKOFF_CAP
-    assert backoff(30, 0.0) == BACKOFF_CAP / 2
+    assert backoff(0, 0.0, 0.5, 8) == 0.25
+    assert backoff(0, 1.0, 0.5, 8) == 0.5
+    assert backoff(1, 1.0, 0.5, 8) == 1.0
+    assert backoff(30, 1.0, 0.5, 8) == 8
+    assert backoff(30, 0.0, 0.5, 8) == 4
+    assert backoff(10_000, 0.0, 0.5, 8) == 4  # no overflow, however long an outage lasts
+
+
+def test_calls_back_off_from_half_a_second_up_to_eight() -> None:
+    assert (BACKOFF_BASE, BACKOFF_CAP) == (0.5, 8.0)
+    assert decide(bai.ServerError("x", status=503), attempt=0, jitter=0.0) == 0.25
+    assert decide(bai.ServerError("x", status=503), attempt=1, jitter=0.0) == 0.5
 
 
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
 def test_retryable_statuses_wait_the_backoff(status: int) -> None:
-    assert decide(bai.ServerError("x", status=status), attempt=1) == backoff(1, 0.5)
+    assert decide(bai.ServerError("x", status=status), attempt=1) == backoff(1, 0.5, BACKOFF_BASE, BACKOFF_CAP)
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 409, 500])
@@ -56,7 +64,7 @@ def test_no_retry_beyond_max_retries() -> None:
 def test_unsafe_calls_retry_only_what_never_reached_the_server() -> None:
     assert decide(bai.ServerError("x", status=503), retry_safe=False) is None
     assert decide(bai.RequestError("reset"), retry_safe=False) is None
-    assert decide(unsent(), retry_safe=False) == backoff(0, 0.5)
+    assert decide(unsent(), retry_safe=False) == backoff(0, 0.5, BACKOFF_BASE, BACKOFF_CAP)
     assert decide(unsent(), retry_safe=False, replayable=False) is None
 
 

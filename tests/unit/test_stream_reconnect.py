@@ -8,6 +8,8 @@ import contextlib
 import itertools
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -68,6 +70,23 @@ def test_delays_grow_exponentially_up_to_the_cap_with_jitter() -> None:
     assert policy.delay(1, server_retry=3.0) == 1.5  # the server's `retry` may lengthen the base
     assert policy.delay(1, server_retry=0.005) == 0.5  # ... never shorten it
     assert policy.delay(10_000) == 4  # no overflow
+
+
+def test_the_default_policy_waits_from_one_second_up_to_fifteen() -> None:
+    policy = bai.ReconnectPolicy(jitter=lambda: 0.0)
+    assert (policy.initial_delay, policy.max_delay) == (1.0, 15.0)
+    assert [policy.delay(n) for n in (1, 2, 5, 50)] == [0.5, 1, 7.5, 7.5]
+
+
+def test_importing_the_package_leaves_the_policy_and_the_streams_unloaded() -> None:
+    code = (
+        "import sys, backendai_async as bai\n"
+        "print(sorted(m for m in ('backendai_async.reconnect', 'backendai_async.streaming') if m in sys.modules))\n"
+        "bai.ReconnectPolicy\n"
+        "print('backendai_async.reconnect' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "True"]
 
 
 @pytest.mark.parametrize(
