@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
+from typing import Any
 from urllib.parse import quote
 
 from multidict import CIMultiDict, MultiDict
@@ -13,7 +14,7 @@ from ..errors import InsecureConnectionError
 from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
-from .request import Body, CallArgs, Params, Request, Target, query_pairs, safe_url
+from .request import CallArgs, Params, Request, Target, query_pairs, safe_url
 from .retry import IDEMPOTENT_METHODS
 
 __all__ = ["Preparer"]
@@ -33,6 +34,7 @@ class Preparer:
         self._prefix = base.raw_path.rstrip("/")
         self._host = base.host_port_subcomponent or ""
         self._urls: dict[str, URL] = {}
+        self._legacy_versions: dict[str, bool] = {}
         self._base_headers = {"User-Agent": user_agent, "Host": self._host}
 
     def on(self, base: URL) -> Preparer:
@@ -42,38 +44,56 @@ class Preparer:
     def request(self, method: str, path: Target, version: str | None, call: CallArgs) -> Request:
         """The call as every attempt sends it; ``path`` an API path, or an absolute URL sent bare
         (``InsecureConnectionError`` for a plain-http one when the endpoint is https: no secret in clear text)."""
-        params = call.get("params")
         json = call.get("json")
-        if json is not None:
-            data: Body | None = jsonlib.dumps(json).encode()
-            content_type: str | None = "application/json"
-        else:
+        if json is None:
             data = call.get("data")
-            content_type = call.get("content_type")
+            content_type = call.get("content_type") or "application/json"
+        else:
+            data = jsonlib.dumps(json).encode()
+            content_type = "application/json"
+        params = call.get("params")
         bare = isinstance(path, URL)
-        legacy = version is not None and not bare and feature_enabled("params-in-query", version, None)
-        if legacy and json is not None:  # API v1-v3: 19.09's handlers read the query string (legacy.py)
-            given = query_pairs(params) if params else MultiDict[str | int | float]()
-            params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
         if isinstance(path, URL):
-            url = path.extend_query(query_pairs(params)) if params else path
-            if url.scheme != "https" and self._base_url.scheme == "https":
-                raise InsecureConnectionError(
-                    "refused to send to a plain-http URL named by an https endpoint: its token would travel "
-                    "in clear text (serve the storage proxy over https)",
-                    request_method=method,
-                    request_url=safe_url(url),
-                )
+            url = self._bare_url(method, path, params)
+        elif version is not None and self._legacy(version):
+            url = self._legacy_url(method, path, params, json)
         else:
             url = self.url(path, params)
-        if legacy:
-            check_request_line(method, url.raw_path_qs)
         replayable = data is None or isinstance(data, bytes)
         retry_safe = call.get("retry_safe")
         safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
-        return Request(
-            method, url, version, data, content_type or "application/json", call.get("headers"), safe, bare, replayable
-        )
+        return Request(method, url, version, data, content_type, call.get("headers"), safe, bare, replayable)
+
+    def _legacy(self, version: str) -> bool:
+        """Whether API ``version`` (v1-v3) wants body parameters in the query too (remembered)."""
+        legacy = self._legacy_versions.get(version)
+        if legacy is None:
+            legacy = self._legacy_versions[version] = feature_enabled("params-in-query", version, None)
+        return legacy
+
+    def _legacy_url(self, method: str, path: str, params: Params | None, json: Any) -> URL:
+        """API v1-v3: 19.09's handlers read the query string, so a JSON body's parameters go
+        there too (legacy.py), and the request line must stay short enough."""
+        if json is not None:
+            given = query_pairs(params) if params else MultiDict[str | int | float]()
+            params = [*given.items(), *((k, v) for k, v in body_in_query(json) if k not in given)]
+        url = self.url(path, params)
+        check_request_line(method, url.raw_path_qs)
+        return url
+
+    def _bare_url(self, method: str, url: URL, params: Params | None) -> URL:
+        """An absolute URL off the endpoint with ``params``; a plain-http one refused when the
+        endpoint is https."""
+        if params:
+            url = url.extend_query(query_pairs(params))
+        if url.scheme != "https" and self._base_url.scheme == "https":
+            raise InsecureConnectionError(
+                "refused to send to a plain-http URL named by an https endpoint: its token would travel "
+                "in clear text (serve the storage proxy over https)",
+                request_method=method,
+                request_url=safe_url(url),
+            )
+        return url
 
     def url(self, path: str, params: Params | None) -> URL:
         """The endpoint's URL for an API path (routed by the authenticator, percent-encoded)."""
