@@ -9,12 +9,14 @@ several session fields are *strings* holding a Python ``repr`` of a dict, not JS
 from typing import Any, TypedDict
 
 __all__ = [
+    "Announcement",
     "AuthRole",
     "AuthTestResult",
     "CheckPresetsResult",
     "DependencyGraph",
     "DestroyResult",
     "DirectAccessInfo",
+    "Dotfile",
     "GraphQLResponse",
     "IdleCheck",
     "LoginAnswer",
@@ -28,6 +30,8 @@ __all__ = [
     "ResourcePresetItem",
     "ResourcePresetList",
     "ResourceSlotDetail",
+    "SSHKeypair",
+    "SSHPublicKey",
     "ScalingGroupList",
     "ScalingGroupName",
     "ScalingGroupUsage",
@@ -38,12 +42,21 @@ __all__ = [
     "SessionInfo",
     "SessionLogs",
     "SessionLogsResult",
+    "SharedTo",
     "TransferToken",
+    "UsageBucket",
+    "UsageValue",
     "VFolderFileEntry",
     "VFolderFileList",
+    "VFolderHostPermissions",
     "VFolderHosts",
     "VFolderId",
     "VFolderInfo",
+    "VFolderInvitation",
+    "VFolderInvitationList",
+    "VFolderInviteResult",
+    "VFolderInvitee",
+    "VFolderInviteeList",
     "VFolderItem",
     "VolumeInfo",
     "VolumeUsage",
@@ -450,3 +463,115 @@ class TransferToken(TypedDict, total=False):
 
     token: str
     url: str
+
+
+# ---- folder sharing ------------------------------------------------------------------------
+
+
+class VFolderInviteResult(TypedDict, total=False):
+    """``POST /folders/{name}/invite``: the e-mails invited (201)."""
+
+    invited_ids: list[str]
+
+
+class VFolderInvitation(TypedDict, total=False):
+    """One invitation sent to the caller (``invitee`` and ``state`` are ``""`` on 26.9.6)."""
+
+    id: str
+    inviter: str
+    invitee: str
+    perm: str
+    state: str
+    created_at: str
+    modified_at: str
+    vfolder_id: str
+    vfolder_name: str
+
+
+class VFolderInvitationList(TypedDict, total=False):
+    """``GET /folders/invitations/list``."""
+
+    invitations: list[VFolderInvitation]
+
+
+class SharedTo(TypedDict, total=False):
+    """Whom a folder is shared with: the user's ``uuid`` and ``email``."""
+
+    uuid: str
+    email: str
+
+
+class VFolderInvitee(TypedDict, total=False):
+    """One user a folder of the caller's is shared with (``owner`` is the owner's user id)."""
+
+    vfolder_id: str
+    vfolder_name: str
+    status: str
+    owner: str
+    type: str
+    shared_to: SharedTo
+    perm: str
+
+
+class VFolderInviteeList(TypedDict, total=False):
+    """``GET /folders/_/shared``."""
+
+    shared: list[VFolderInvitee]
+
+
+class VFolderHostPermissions(TypedDict, total=False):
+    """``GET /acl``: every permission name a storage host can grant."""
+
+    vfolder_host_permission_list: list[str]
+
+
+# ---- the caller's account and settings ---------------------------------------------------
+
+
+class SSHPublicKey(TypedDict, total=False):
+    """``GET /auth/ssh-keypair``: the public key of the caller's keypair (``""`` before one is made)."""
+
+    ssh_public_key: str
+
+
+class SSHKeypair(TypedDict, total=False):
+    """``PATCH`` / ``POST /auth/ssh-keypair``: the pair now stored (the private key is a secret)."""
+
+    ssh_public_key: str
+    ssh_private_key: str
+
+
+class Dotfile(TypedDict, total=False):
+    """One dotfile of ``GET /user-config/dotfiles``: its ``path`` under the home directory, its
+    ``permission`` in octal text (``"644"``) and its ``data``."""
+
+    path: str
+    permission: str
+    data: str
+
+
+class Announcement(TypedDict, total=False):
+    """``GET /manager/announcement``."""
+
+    enabled: bool
+    message: str
+
+
+class UsageValue(TypedDict, total=False):
+    """One measure of a usage bucket: ``{"value": 0, "unit_hint": "bytes"}``."""
+
+    value: float
+    unit_hint: str
+
+
+class UsageBucket(TypedDict, total=False):
+    """One bucket of ``GET /resource/stats/user/month`` (``date`` is a POSIX timestamp)."""
+
+    date: float
+    num_sessions: UsageValue
+    cpu_allocated: UsageValue
+    mem_allocated: UsageValue
+    gpu_allocated: UsageValue
+    io_read_bytes: UsageValue
+    io_write_bytes: UsageValue
+    disk_used: UsageValue

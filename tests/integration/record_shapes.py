@@ -39,6 +39,7 @@ SHAPES_ROOT = pathlib.Path(__file__).resolve().parents[1] / "data" / "shapes"
 RESOURCES = {"cpu": 1, "mem": "512m"}
 PRESET = "shape-preset"
 AGENT_WAIT = 30.0  # the dummy agent answers 500 for a new kernel for a few seconds
+SAMPLE_ITEMS = 3  # of a list answer kept as its sample (the shape covers every item)
 #: parts of answers that change with timing, not with the server: call -> {path: why}
 VOLATILE: dict[str, dict[str, str]] = {
     "session_destroy": {
@@ -51,7 +52,7 @@ VOLATILE: dict[str, dict[str, str]] = {
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
-_SECRET_KEYS = re.compile(r"(secret|token|password|access_?key|cookie|jwt)", re.I)
+_SECRET_KEYS = re.compile(r"(secret|token|password|access_?key|cookie|jwt|private)", re.I)
 _RANDOM_NAME = re.compile(r"shape-([sf])-[0-9a-f]{8}")  # the recorder's session and folder names
 SCRUBBED = "<scrubbed>"
 
@@ -134,7 +135,8 @@ class Record:
         out["shape"] = self.shape()
         if self.call in VOLATILE:
             out["volatile"] = VOLATILE[self.call]
-        out["sample"] = scrub(self.parsed())
+        sample = scrub(self.parsed())
+        out["sample"] = sample[:SAMPLE_ITEMS] if isinstance(sample, list) else sample
         return out
 
 
@@ -241,6 +243,8 @@ async def record_all(target: Target, names: tuple[str, str] | None = None) -> tu
             try:
                 async with bai.Client(target.api("user"), "record-shapes", http_session=http) as c:
                     await _record_api(rec, c, target, session_name, folder)
+                    await _record_account(rec, c, admin)
+                    await _record_sharing(rec, c, admin, target, folder + "-s")
             finally:
                 if added is not None:
                     await admin.resource_preset.delete(PRESET)
@@ -467,6 +471,172 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
         "GET /folders/{name}",
         lambda: c.vfolder.info("no-such-folder-" + uuid.uuid4().hex[:6]),
     )
+
+
+async def _record_account(rec: Recorder, c: bai.Client, admin: bai.Client) -> None:
+    """The caller's own settings (each put back as it was), and the admin calls without a fixture."""
+    r = rec.call
+    announcement = await r(
+        "announcement", "client.service.get_announcement()", "GET /manager/announcement", c.service.get_announcement
+    )
+    if isinstance(announcement, dict):
+        await r(
+            "announcement_update",
+            "client.service.update_announcement(enabled, message) (superadmin, the same values)",
+            "POST /manager/announcement",
+            lambda: admin.service.update_announcement(bool(announcement["enabled"]), str(announcement["message"])),
+        )
+    script = await r(
+        "bootstrap_script",
+        "client.user_config.get_bootstrap_script()",
+        "GET /user-config/bootstrap-script",
+        c.user_config.get_bootstrap_script,
+    )
+    if isinstance(script, str):
+        await r(
+            "bootstrap_script_update",
+            "client.user_config.update_bootstrap_script(the same script)",
+            "POST /user-config/bootstrap-script",
+            lambda: c.user_config.update_bootstrap_script(script),
+        )
+    dotfile = ".shape-rc"
+    await r(
+        "dotfile_create",
+        "client.user_config.create(data, path)",
+        "POST /user-config/dotfiles",
+        lambda: c.user_config.create("# shape\n", dotfile),
+    )
+    try:
+        await r("dotfiles", "client.user_config.get()", "GET /user-config/dotfiles", c.user_config.get)
+        await r(
+            "dotfile_update",
+            "client.user_config.update(data, path)",
+            "PATCH /user-config/dotfiles",
+            lambda: c.user_config.update("# shape 2\n", dotfile),
+        )
+    finally:
+        await r(
+            "dotfile_delete",
+            "client.user_config.delete(path)",
+            "DELETE /user-config/dotfiles",
+            lambda: c.user_config.delete(dotfile),
+        )
+    await r("ssh_keypair", "client.fetch_ssh_keypair()", "GET /auth/ssh-keypair", c.fetch_ssh_keypair)
+    pair = await r(
+        "ssh_keypair_refresh", "client.refresh_ssh_keypair()", "PATCH /auth/ssh-keypair", c.refresh_ssh_keypair
+    )
+    if isinstance(pair, dict):
+        await r(
+            "ssh_keypair_post",
+            "client.post_ssh_keypair(public, private) (the pair just made)",
+            "POST /auth/ssh-keypair",
+            lambda: c.post_ssh_keypair(pair["ssh_public_key"], pair["ssh_private_key"]),
+        )
+    await r("user_stats", "client.resources.user_stats()", "GET /resource/stats/user/month", c.resources.user_stats)
+    await r("session_templates", "client.session_template.list()", "GET /template/session", c.session_template.list)
+    await r("acl", "client.storage_proxy.get_all_permissions()", "GET /acl", c.storage_proxy.get_all_permissions)
+    await r(
+        "wsproxy_version",
+        "client.scaling_group.get_wsproxy_version('default')",
+        "GET /scaling-groups/default/wsproxy-version",
+        lambda: c.scaling_group.get_wsproxy_version("default"),
+    )
+    await r(
+        "recalculate_usage",
+        "client.maintenance.recalculate_usage() (superadmin)",
+        "POST /resource/recalculate-usage",
+        admin.maintenance.recalculate_usage,
+    )
+
+
+async def _record_sharing(rec: Recorder, c: bai.Client, admin: bai.Client, target: Target, folder: str) -> None:
+    """Invitations between the user and the superadmin, moving a file, quota, and the trash bin."""
+    r = rec.call
+    created = await c.vfolder.create(folder, target.vfolder_host or "")
+    folder_id = str(created.get("id", ""))
+    try:
+        await c.vfolder.upload("move.txt", b"move", folder)
+        await r(
+            "vfolder_move_file",
+            "client.vfolder.move_file('move.txt', 'moved.txt', name)",
+            "POST /folders/{name}/move-file",
+            lambda: c.vfolder.move_file("move.txt", "moved.txt", folder),
+        )
+        await r(
+            "vfolder_get_quota",
+            "client.vfolder.get_quota(host, id)",
+            "GET /folders/_/quota",
+            lambda: c.vfolder.get_quota(target.vfolder_host or "", folder_id),
+        )
+        admin_email = target.users["superadmin"]["email"]
+        await r(
+            "vfolder_invite",
+            "client.vfolder.invite('ro', [email], name)",
+            "POST /folders/{name}/invite",
+            lambda: c.vfolder.invite("ro", [admin_email], folder),
+        )
+        listed = await r(
+            "vfolder_invitations",
+            "client.vfolder.invitations() (the invitee)",
+            "GET /folders/invitations/list",
+            admin.vfolder.invitations,
+        )
+        invitations = listed.get("invitations") if isinstance(listed, dict) else None
+        if invitations:
+            inv_id = str(invitations[0]["id"])
+            await r(
+                "vfolder_accept_invitation",
+                "client.vfolder.accept_invitation(id) (the invitee)",
+                "POST /folders/invitations/accept",
+                lambda: admin.vfolder.accept_invitation(inv_id),
+            )
+        await r(
+            "vfolder_list_invitees",
+            "client.vfolder.list_invitees(id)",
+            "GET /folders/_/shared",
+            lambda: c.vfolder.list_invitees(folder_id),
+        )
+        await r(
+            "vfolder_leave_invited",
+            "client.vfolder.leave_invited(name) (the invitee)",
+            "POST /folders/{name}/leave",
+            lambda: admin.vfolder.leave_invited(folder),
+        )
+        if rec.records["vfolder_leave_invited"].error:
+            return  # still invited: a second invitation would be refused (409)
+        await c.vfolder.invite("ro", [admin_email], folder)
+        listed = await admin.vfolder.invitations()
+        pending = listed.get("invitations") if isinstance(listed, dict) else None
+        if pending:
+            declined = str(pending[0]["id"])
+            await r(
+                "vfolder_delete_invitation",
+                "client.vfolder.delete_invitation(id) (the invitee declines)",
+                "DELETE /folders/invitations/delete",
+                lambda: admin.vfolder.delete_invitation(declined),
+            )
+    finally:
+        await r(
+            "vfolder_delete_by_id",
+            "client.vfolder.delete_by_id(id)",
+            "DELETE /folders",
+            lambda: c.vfolder.delete_by_id(folder_id),
+        )
+        await r(
+            "vfolder_restore_from_trash_bin",
+            "client.vfolder.restore_from_trash_bin(id)",
+            "POST /folders/restore-from-trash-bin",
+            lambda: c.vfolder.restore_from_trash_bin(folder_id),
+        )
+        await c.vfolder.delete_by_id(folder_id)
+        await r(
+            "vfolder_purge",
+            "client.vfolder.purge(id) (superadmin)",
+            "POST /folders/purge",
+            lambda: admin.vfolder.purge(folder_id),
+        )
+        if rec.records["vfolder_purge"].error:
+            await c.vfolder.delete_from_trash_bin(folder_id)
 
 
 async def _record_webserver(rec: Recorder, target: Target) -> None:

@@ -82,6 +82,32 @@ EXPECTED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "vfolder_delete": (None, ()),
     "vfolder_delete_from_trash_bin": (None, ()),
     "vfolder_not_found": (r.ProblemDetails, ()),
+    "vfolder_move_file": (r.MessageResult, ()),
+    "vfolder_get_quota": (r.ProblemDetails, ()),
+    "vfolder_invite": (r.VFolderInviteResult, ()),
+    "vfolder_invitations": (r.VFolderInvitationList, ()),
+    "vfolder_accept_invitation": (r.MessageResult, ()),
+    "vfolder_list_invitees": (r.VFolderInviteeList, ()),
+    "vfolder_leave_invited": (r.ProblemDetails, ()),
+    "vfolder_delete_by_id": (None, ()),
+    "vfolder_restore_from_trash_bin": (None, ()),
+    "vfolder_purge": (None, ()),
+    "acl": (r.VFolderHostPermissions, ()),
+    "announcement": (r.Announcement, ()),
+    "announcement_update": (None, ()),
+    "bootstrap_script": (str, ()),
+    "bootstrap_script_update": (dict[str, Any], ()),  # {}: the SDK returns None
+    "dotfile_create": (dict[str, Any], ()),  # {}: the SDK returns None
+    "dotfiles": (list[r.Dotfile], ()),
+    "dotfile_update": (dict[str, Any], ()),  # {}: the SDK returns None
+    "dotfile_delete": (dict[str, bool], ()),  # {"success": true}: the SDK returns None
+    "ssh_keypair": (r.SSHPublicKey, ()),
+    "ssh_keypair_refresh": (r.SSHKeypair, ()),
+    "ssh_keypair_post": (r.SSHKeypair, ()),
+    "user_stats": (list[r.UsageBucket], ()),
+    "session_templates": (list[dict[str, Any]], ()),
+    "wsproxy_version": (r.ProblemDetails, ()),
+    "recalculate_usage": (dict[str, Any], ()),  # {}: the SDK returns None
 }
 
 
