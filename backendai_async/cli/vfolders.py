@@ -84,5 +84,5 @@ def _size(path: Path) -> int:
 
 async def rm(ctx: Context) -> None:
     async with ctx.settings.client() as client:
-        answer = await client.vfolder.delete(ctx.args.name)
-    ctx.out.result(answer if answer is not None else {}, f"{ctx.args.name}: deleted")
+        await client.vfolder.delete(ctx.args.name)
+    ctx.out.result({}, f"{ctx.args.name}: deleted")

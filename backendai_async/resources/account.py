@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import SSHKeypair, SSHPublicKey
 
 __all__ = ["Account"]
 
@@ -41,23 +42,26 @@ class Account(Login):
         body = {"old_password": old_password, "new_password": new_password, "new_password2": new_password2}
         return await self._pipeline.send("POST", "/auth/update-password", json=body, **options)
 
-    async def fetch_ssh_keypair(self, **options: Unpack[CallOptions]) -> Any:
+    async def fetch_ssh_keypair(self, **options: Unpack[CallOptions]) -> SSHPublicKey:
         """``{"ssh_public_key"}`` of the caller's session SSH keypair."""
-        return await self._pipeline.send("GET", "/auth/ssh-keypair", **options)
+        result: SSHPublicKey = await self._pipeline.send("GET", "/auth/ssh-keypair", **options)
+        return result
 
-    async def refresh_ssh_keypair(self, **options: Unpack[CallOptions]) -> Any:
+    async def refresh_ssh_keypair(self, **options: Unpack[CallOptions]) -> SSHKeypair:
         """Generate a new SSH keypair: ``{"ssh_public_key", "ssh_private_key"}``."""
-        return await self._pipeline.send("PATCH", "/auth/ssh-keypair", **options)
+        result: SSHKeypair = await self._pipeline.send("PATCH", "/auth/ssh-keypair", **options)
+        return result
 
     async def post_ssh_keypair(
         self,
         ssh_public_key: str,
         ssh_private_key: str,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> SSHKeypair:
         """Install a caller-made SSH keypair (the manager reads ``pubkey`` and ``privkey``)."""
         body = {"pubkey": ssh_public_key, "privkey": ssh_private_key}
-        return await self._pipeline.send("POST", "/auth/ssh-keypair", json=body, **options)
+        result: SSHKeypair = await self._pipeline.send("POST", "/auth/ssh-keypair", json=body, **options)
+        return result
 
     async def is_manager_supporting_totp(self, **options: Unpack[CallOptions]) -> bool:
         """Whether the manager offers TOTP (``GET /totp`` answers; a 404 means it does not)."""

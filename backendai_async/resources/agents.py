@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import VFolderHostPermissions
 
 __all__ = [
     "AGENT_FIELDS",
@@ -142,9 +143,10 @@ class StorageProxy(Resource):
         result: StorageVolumeInfo = await self._get("storage_volume", {"id": ("String!", host)}, body, **options)
         return result
 
-    async def get_all_permissions(self, **options: Unpack[CallOptions]) -> Any:
+    async def get_all_permissions(self, **options: Unpack[CallOptions]) -> VFolderHostPermissions:
         """``GET /acl``: every vfolder host permission name."""
-        return await self._send("GET", "/acl", **options)
+        result: VFolderHostPermissions = await self._send("GET", "/acl", **options)
+        return result
 
     async def get_allowed_vfolder_hosts_by_current_user_info(
         self,

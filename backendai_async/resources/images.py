@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import DestroyResult
 
 __all__ = ["IMAGE_FIELDS", "INSTALL_RESOURCES", "INSTALL_TIMEOUT", "ContainerImage", "ImageInfo"]
 
@@ -114,7 +116,7 @@ class ContainerImage(Resource):
         resources: Mapping[str, Any] | None = None,
         registry: str = DEFAULT_REGISTRY,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> DestroyResult | builtins.list[DestroyResult]:
         """Pull the image onto an agent by starting a throwaway session from it, then destroying it.
 
         ``name`` is ``repository:tag`` under ``registry`` (none for the Docker Hub default);

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import UsageBucket
 
 __all__ = ["RECALCULATE_TIMEOUT", "RESCAN_TIMEOUT", "Maintenance", "Resources"]
 
@@ -25,7 +26,9 @@ _TOTAL_FIELDS = ("id", "addr", "status", "first_contact", "cpu_cur_pct", "mem_cu
 class Resources(Resource):
     """``client.resources``."""
 
-    async def total_resource_information(self, status: str = "ALIVE", **options: Unpack[CallOptions]) -> dict[str, Any]:
+    async def total_resource_information(
+        self, status: str = "ALIVE", **options: Unpack[CallOptions]
+    ) -> dict[str, dict[str, float]]:
         """Slot totals over every agent in ``status``: ``{slot: {"total", "used"}, …, "agents": {"total"}}``
         (``mem`` also has ``used`` memory as measured; slot values are summed as numbers)."""
         totals: dict[str, dict[str, float]] = {}
@@ -42,9 +45,10 @@ class Resources(Resource):
             mem["measured"] = mem.get("measured", 0.0) + float(agent.get("mem_cur_bytes") or 0)
         return {**totals, "agents": {"total": count}}
 
-    async def user_stats(self, **options: Unpack[CallOptions]) -> Any:
+    async def user_stats(self, **options: Unpack[CallOptions]) -> list[UsageBucket]:
         """``GET /resource/stats/user/month``: the caller's usage in 15-minute buckets."""
-        return await self._send("GET", "/resource/stats/user/month", **options)
+        result: list[UsageBucket] = await self._send("GET", "/resource/stats/user/month", **options)
+        return result
 
     async def get_resource_slots(self, **options: Unpack[CallOptions]) -> dict[str, str]:
         """The slot table, e.g. ``{"cpu": "count", "mem": "bytes", "cuda.device": "count"}``."""
@@ -73,6 +77,6 @@ class Maintenance(Resource):
         body = "ok msg task_id" if self._has_element("RescanImages.task_id") else "ok msg"  # 19.09: no task
         return await self._mutate("rescan_images", args, body, **options)
 
-    async def recalculate_usage(self, **options: Unpack[CallOptions]) -> Any:
+    async def recalculate_usage(self, **options: Unpack[CallOptions]) -> None:
         """``POST /resource/recalculate-usage`` (superadmin; default deadline 60 s)."""
-        return await self._send("POST", "/resource/recalculate-usage", default_timeout=RECALCULATE_TIMEOUT, **options)
+        await self._send("POST", "/resource/recalculate-usage", default_timeout=RECALCULATE_TIMEOUT, **options)

@@ -362,7 +362,7 @@ class SessionLifecycle(SessionResource):
             **options,
         )
 
-    async def get_status_history(self, name: str, **options: Unpack[CallOptions]) -> Any:
+    async def get_status_history(self, name: str, **options: Unpack[CallOptions]) -> dict[str, str]:
         """The session's status transitions (managers 25.12+; the ``result`` wrapper of 25.12 to 26.2 is
         removed). ``UnsupportedFeatureError`` on older managers."""
         prefix = await self._prefix(**options)
@@ -370,8 +370,9 @@ class SessionLifecycle(SessionResource):
             raise self._unsupported("session-status-history", "status history")
         result = await self._pipeline.send("GET", f"{prefix}/{segment(name)}/status-history", **options)
         if isinstance(result, dict) and result.keys() == {"result"}:
-            return result["result"]
-        return result
+            result = result["result"]
+        history: dict[str, str] = result
+        return history
 
     async def get_dependency_graph(self, name: str, **options: Unpack[CallOptions]) -> DependencyGraph:
         """The tree of sessions this one depends on (API v6.20220315+)."""

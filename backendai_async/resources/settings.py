@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import Announcement, Dotfile
 
 __all__ = ["Enterprise", "Registry", "Service", "Setting", "UserConfig"]
 
@@ -65,53 +66,56 @@ class Setting(_Etcd):
 class Service(Resource):
     """``client.service``: the manager's announcement."""
 
-    async def get_announcement(self, **options: Unpack[CallOptions]) -> Any:
+    async def get_announcement(self, **options: Unpack[CallOptions]) -> Announcement:
         """``{"enabled", "message"}``."""
-        return await self._send("GET", "/manager/announcement", **options)
+        result: Announcement = await self._send("GET", "/manager/announcement", **options)
+        return result
 
     async def update_announcement(
         self,
         enabled: bool = True,
         message: str = "",
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> None:
         """Show (or hide, ``enabled=False``) ``message`` to every user (superadmin)."""
         body = {"enabled": enabled, "message": message}
-        return await self._send("POST", "/manager/announcement", json=body, **options)
+        await self._send("POST", "/manager/announcement", json=body, **options)
 
 
 class UserConfig(Resource):
     """``client.user_config``: the caller's bootstrap script and dotfiles."""
 
-    async def get_bootstrap_script(self, **options: Unpack[CallOptions]) -> Any:
+    async def get_bootstrap_script(self, **options: Unpack[CallOptions]) -> str:
         """The bootstrap script run at the start of every session of the keypair."""
-        return await self._send("GET", "/user-config/bootstrap-script", **options)
+        result: str = await self._send("GET", "/user-config/bootstrap-script", **options)
+        return result
 
-    async def update_bootstrap_script(self, script: str, **options: Unpack[CallOptions]) -> Any:
+    async def update_bootstrap_script(self, script: str, **options: Unpack[CallOptions]) -> None:
         """Replace the bootstrap script."""
         body = {"script": script}
-        return await self._send("POST", "/user-config/bootstrap-script", json=body, **options)
+        await self._send("POST", "/user-config/bootstrap-script", json=body, **options)
 
-    async def create(self, data: str, path: str, **options: Unpack[CallOptions]) -> Any:
+    async def create(self, data: str, path: str, **options: Unpack[CallOptions]) -> None:
         """Create the dotfile ``path`` (relative to the home directory) with ``data``."""
         body = {"path": path, "data": data, "permission": DOTFILE_PERMISSION}
-        return await self._send("POST", "/user-config/dotfiles", json=body, **options)
+        await self._send("POST", "/user-config/dotfiles", json=body, **options)
 
-    async def get(self, **options: Unpack[CallOptions]) -> Any:
-        """Every dotfile: ``[{"path", "data", "perm"}]``."""
-        return await self._send("GET", "/user-config/dotfiles", **options)
+    async def get(self, **options: Unpack[CallOptions]) -> list[Dotfile]:
+        """Every dotfile: ``[{"path", "permission", "data"}]``."""
+        result: list[Dotfile] = await self._send("GET", "/user-config/dotfiles", **options)
+        return result
 
-    async def update(self, data: str, path: str, **options: Unpack[CallOptions]) -> Any:
+    async def update(self, data: str, path: str, **options: Unpack[CallOptions]) -> None:
         """Replace the dotfile ``path``."""
         body = {"data": data, "path": path, "permission": DOTFILE_PERMISSION}
-        return await self._send("PATCH", "/user-config/dotfiles", json=body, **options)
+        await self._send("PATCH", "/user-config/dotfiles", json=body, **options)
 
-    async def delete(self, path: str, **options: Unpack[CallOptions]) -> Any:
+    async def delete(self, path: str, **options: Unpack[CallOptions]) -> None:
         """Remove the dotfile ``path``.
 
         ``path`` goes in the body (what older managers read) and in the query (what 26.9 reads).
         """
-        return await self._send(
+        await self._send(
             "DELETE",
             "/user-config/dotfiles",
             params={"path": path},

@@ -7,7 +7,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from yarl import URL
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import TransferToken
 
 __all__ = ["VFolderDownloads"]
 
@@ -41,12 +42,13 @@ class VFolderDownloads(VFolderResource):
         name: str | None = None,
         archive: bool = False,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> TransferToken:
         """``{"token", "url"}`` for a download (``token`` only before the storage proxy)."""
         await self._pipeline.negotiate(**options)
         suffix = "/request-download" if self._has("storage-proxy") else "/request_download"
         body = {"file": file, "archive": archive}
-        return await self._send("POST", self._folder(name) + suffix, json=body, **options)
+        result: TransferToken = await self._send("POST", self._folder(name) + suffix, json=body, **options)
+        return result
 
     def get_download_url_with_token(self, token: str) -> str:
         """The manager's token download URL (servers before the storage proxy)."""

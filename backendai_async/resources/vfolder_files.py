@@ -78,13 +78,14 @@ class VFolderFiles(VFolderResource):
         dst: str,
         name: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> MessageResult:
         """Move a file or directory inside the folder (API v6.20200815+)."""
         await self._pipeline.negotiate(**options)
         if not self._has("storage-proxy"):
             raise self._unsupported("storage-proxy", "move_file")
         body = {"src": src, "dst": dst}
-        return await self._send("POST", self._folder(name) + "/move-file", json=body, **options)
+        result: MessageResult = await self._send("POST", self._folder(name) + "/move-file", json=body, **options)
+        return result
 
     async def delete_files(
         self,

@@ -22,9 +22,10 @@ __all__ = ["VFolderFolders"]
 class VFolderFolders(VFolderResource):
     """Folders: create, list, clone, update, rename, delete, trash bin, hosts, quota."""
 
-    async def list_allowed_types(self, **options: Unpack[CallOptions]) -> Any:
+    async def list_allowed_types(self, **options: Unpack[CallOptions]) -> list[str]:
         """The folder types this server allows, e.g. ``["user", "group"]``."""
-        return await self._send("GET", "/folders/_/allowed_types", **options)
+        result: list[str] = await self._send("GET", "/folders/_/allowed_types", **options)
+        return result
 
     async def create(
         self,
@@ -106,28 +107,28 @@ class VFolderFolders(VFolderResource):
         result: MessageResult = await self._send("POST", path, json={"new_name": new_name}, **options)
         return result
 
-    async def delete(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
+    async def delete(self, name: str | None = None, **options: Unpack[CallOptions]) -> None:
         """Delete by name (newer servers move it to the trash bin)."""
-        return await self._send("DELETE", self._folder(name), **options)
+        await self._send("DELETE", self._folder(name), **options)
 
-    async def delete_by_id(self, id: str, **options: Unpack[CallOptions]) -> Any:
+    async def delete_by_id(self, id: str, **options: Unpack[CallOptions]) -> None:
         """Delete by folder id."""
-        return await self._send("DELETE", "/folders", json={"id": id}, **options)
+        await self._send("DELETE", "/folders", json={"id": id}, **options)
 
-    async def restore_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+    async def restore_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> None:
         """Bring a deleted folder back (24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._send("POST", "/folders/restore-from-trash-bin", json=body, **options)
+        await self._send("POST", "/folders/restore-from-trash-bin", json=body, **options)
 
-    async def delete_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+    async def delete_from_trash_bin(self, vfolder_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete a trashed folder forever: its files go (24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._send("POST", "/folders/delete-from-trash-bin", json=body, **options)
+        await self._send("POST", "/folders/delete-from-trash-bin", json=body, **options)
 
-    async def purge(self, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
+    async def purge(self, vfolder_id: str, **options: Unpack[CallOptions]) -> None:
         """Remove a deleted folder's record too (admins; 24.03+)."""
         body = {"vfolder_id": vfolder_id}
-        return await self._send("POST", "/folders/purge", json=body, **options)
+        await self._send("POST", "/folders/purge", json=body, **options)
 
     async def leave_invited(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
         """Leave a folder shared with you."""

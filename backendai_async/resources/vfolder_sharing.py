@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
+    from ..results import MessageResult, VFolderInvitationList, VFolderInviteeList, VFolderInviteResult
 
 __all__ = ["VFolderSharing"]
 
@@ -25,29 +26,33 @@ class VFolderSharing(VFolderResource):
         emails: Sequence[str],
         name: str | None = None,
         **options: Unpack[CallOptions],
-    ) -> Any:
+    ) -> VFolderInviteResult:
         """Invite users by e-mail to the folder with permission ``perm`` (``"ro"``, ``"rw"``, ``"wd"``)."""
         body = {"perm": perm, "user_ids": builtins.list(emails)}
-        return await self._send("POST", self._folder(name) + "/invite", json=body, **options)
+        result: VFolderInviteResult = await self._send("POST", self._folder(name) + "/invite", json=body, **options)
+        return result
 
-    async def invitations(self, **options: Unpack[CallOptions]) -> Any:
+    async def invitations(self, **options: Unpack[CallOptions]) -> VFolderInvitationList:
         """Invitations sent to you."""
-        return await self._send("GET", "/folders/invitations/list", **options)
+        result: VFolderInvitationList = await self._send("GET", "/folders/invitations/list", **options)
+        return result
 
-    async def accept_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
+    async def accept_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> MessageResult:
         """Accept the invitation ``inv_id`` (from ``invitations()``)."""
         body = {"inv_id": inv_id}
-        return await self._send("POST", "/folders/invitations/accept", json=body, **options)
+        result: MessageResult = await self._send("POST", "/folders/invitations/accept", json=body, **options)
+        return result
 
     async def delete_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
         """Delete the invitation ``inv_id``: its invitee declines it, its inviter withdraws it."""
         body = {"inv_id": inv_id}
         return await self._send("DELETE", "/folders/invitations/delete", json=body, **options)
 
-    async def list_invitees(self, vfolder_id: str | None = None, **options: Unpack[CallOptions]) -> Any:
+    async def list_invitees(self, vfolder_id: str | None = None, **options: Unpack[CallOptions]) -> VFolderInviteeList:
         """Users a folder of yours is shared with (all your folders without ``vfolder_id``)."""
         params = {"vfolder_id": vfolder_id} if vfolder_id else None
-        return await self._send("GET", "/folders/_/shared", params=params, **options)
+        result: VFolderInviteeList = await self._send("GET", "/folders/_/shared", params=params, **options)
+        return result
 
     async def modify_invitee_permission(self, input: Mapping[str, Any], **options: Unpack[CallOptions]) -> Any:
         """``input``: ``{"perm", "user", "vfolder"}``."""

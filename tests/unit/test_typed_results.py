@@ -10,8 +10,12 @@ import pytest
 
 import backendai_async as bai
 from backendai_async import results
+from backendai_async.resources.account import Account
+from backendai_async.resources.agents import StorageProxy
+from backendai_async.resources.maintenance import Maintenance, Resources
 from backendai_async.resources.resource_presets import ResourcePreset
 from backendai_async.resources.scaling_groups import ScalingGroup
+from backendai_async.resources.settings import Service, UserConfig
 from backendai_async.resources.vfolders import VFolder
 
 CORE = {
@@ -33,6 +37,19 @@ CORE = {
     (ResourcePreset, "list"): "ResourcePresetList",
     (ResourcePreset, "check"): "CheckPresetsResult",
     (ScalingGroup, "list"): "ScalingGroupList",
+    (VFolder, "move_file"): "MessageResult",
+    (VFolder, "request_download_token"): "TransferToken",
+    (VFolder, "invite"): "VFolderInviteResult",
+    (VFolder, "invitations"): "VFolderInvitationList",
+    (VFolder, "accept_invitation"): "MessageResult",
+    (VFolder, "list_invitees"): "VFolderInviteeList",
+    (Account, "fetch_ssh_keypair"): "SSHPublicKey",
+    (Account, "refresh_ssh_keypair"): "SSHKeypair",
+    (Account, "post_ssh_keypair"): "SSHKeypair",
+    (Service, "get_announcement"): "Announcement",
+    (StorageProxy, "get_all_permissions"): "VFolderHostPermissions",
+    (Resources, "user_stats"): "list[UsageBucket]",
+    (UserConfig, "get"): "list[Dotfile]",
 }
 
 
@@ -52,3 +69,24 @@ def test_listed_folders_are_typed_items() -> None:
 def test_login_and_check_login_are_typed() -> None:
     assert inspect.get_annotations(bai.Client.login)["return"] == "LoginResult"
     assert inspect.get_annotations(bai.Client.check_login)["return"] == "bool"
+
+
+NOTHING = {
+    (VFolder, "delete"),
+    (VFolder, "delete_by_id"),
+    (VFolder, "restore_from_trash_bin"),
+    (VFolder, "delete_from_trash_bin"),
+    (VFolder, "purge"),
+    (Service, "update_announcement"),
+    (UserConfig, "create"),
+    (UserConfig, "update"),
+    (UserConfig, "delete"),
+    (UserConfig, "update_bootstrap_script"),
+    (Maintenance, "recalculate_usage"),
+}
+
+
+@pytest.mark.parametrize(("owner", "name"), sorted(NOTHING, key=lambda key: (key[0].__name__, key[1])))
+def test_calls_that_answer_nothing_useful_return_none(owner: type, name: str) -> None:
+    # 26.9.6 answers 204, ``{}`` or ``{"success": true}`` (tests/data/shapes/26.9.6)
+    assert inspect.get_annotations(getattr(owner, name))["return"] == "None"
