@@ -74,7 +74,7 @@ class AdminState:
     announcement: dict[str, Any] = field(default_factory=lambda: {"enabled": False, "message": ""})
     bootstrap_script: str = ""
     dotfiles: dict[str, str] = field(default_factory=dict)
-    ssh_public_key: str | None = None
+    ssh_public_key: str = ""  # 26.9.6 answers "" before a keypair is made
     totp_users: set[str] = field(default_factory=set)
     templates: list[dict[str, Any]] = field(default_factory=list)
     services: dict[str, FakeService] = field(default_factory=dict)
@@ -295,7 +295,7 @@ class AdminState:
         body = _body(call)
         path = str(call.query.get("path") or body.get("path", ""))  # DELETE: 26.9 reads the query
         if call.method == "GET":
-            return web.json_response([{"path": p, "data": d, "perm": "644"} for p, d in self.dotfiles.items()])
+            return web.json_response([{"path": p, "permission": "644", "data": d} for p, d in self.dotfiles.items()])
         if call.method == "DELETE":
             if self.dotfiles.pop(path, None) is None:
                 return _problem(404, "object-not-found", "No such dotfile.")
@@ -311,8 +311,9 @@ class AdminState:
         if call.method == "PATCH":
             self.ssh_public_key = "ssh-rsa AAAAfake generated"
             return web.json_response({"ssh_public_key": self.ssh_public_key, "ssh_private_key": "PRIVATE"})
-        self.ssh_public_key = str(_body(call).get("pubkey"))  # the manager's keys: pubkey, privkey
-        return web.json_response({})
+        body = _body(call)  # the manager's keys: pubkey, privkey; it answers the stored pair
+        self.ssh_public_key = str(body.get("pubkey"))
+        return web.json_response({"ssh_public_key": self.ssh_public_key, "ssh_private_key": str(body.get("privkey"))})
 
     def _account(self, call: _Call, params: dict[str, str]) -> web.StreamResponse:
         body = _body(call)

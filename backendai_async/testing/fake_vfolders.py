@@ -161,7 +161,7 @@ class VFolderService:
             ("GET", f + "/_/id", self._id_by_name, True),
             ("GET", f + "/_/all_hosts", self._hosts, True),
             ("GET", f + "/_/allowed_types", self._allowed_types, True),
-            ("GET", f + "/_/shared", self._empty_list, True),
+            ("GET", f + "/_/shared", self._shared, True),
             ("POST", f + "/_/shared", self._ok, True),
             ("GET", f + "/_/quota", self._quota, True),
             ("POST", f + "/_/quota", self._quota, True),
@@ -338,8 +338,8 @@ class VFolderService:
     def _invitations(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         return web.json_response({"invitations": []})
 
-    def _empty_list(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
-        return web.json_response([])
+    def _shared(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
+        return web.json_response({"shared": []})
 
     def _ok(self, call: Call, params: dict[str, str]) -> web.StreamResponse:
         return web.json_response({})

@@ -116,7 +116,7 @@ async def test_dotfile_life_cycle(fm: FakeManager, make_client: ClientFactory) -
     user_config = make_client(fm).user_config
     await user_config.create("a", ".vimrc")
     await user_config.update("b", ".vimrc")
-    assert await user_config.get() == [{"path": ".vimrc", "data": "b", "perm": "644"}]
+    assert await user_config.get() == [{"path": ".vimrc", "permission": "644", "data": "b"}]
     await user_config.delete(".vimrc")
     delete = fm.requests[-1]
     assert (delete.method, dict(delete.query), delete.json) == ("DELETE", {"path": ".vimrc"}, {"path": ".vimrc"})

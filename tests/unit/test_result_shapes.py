@@ -301,3 +301,23 @@ def test_compare_reports_drift_but_not_volatile_parts() -> None:
     assert list(compare(stored, {"c": record(b'{"stats": {}, "n": "1", "items": []}')})) == [
         'c: $.n: expected "int", got "str"'
     ]
+
+
+# ---------------------------------------------------------------- the FakeManager's answers
+
+
+async def test_the_fakes_answers_fit_the_same_types() -> None:
+    """The recorder's calls against today's ``FakeManager``: each answer of the same outcome as the
+    real one (success or error) fits the type the real one is checked against. A body the SDK drops
+    (``None`` above: 204) is not checked."""
+    from tests.integration.record_shapes import record_fake
+
+    found = []
+    for name, record in (await record_fake()).items():
+        real = RECORDINGS.get(name)
+        if real is None or record.exchange is None or name not in EXPECTED or EXPECTED[name][0] is None:
+            continue
+        if (record.exchange.status >= 400) != (real.get("status", 200) >= 400):
+            continue  # a different outcome: FAKE_DIFFERENCES.md lists them
+        found += [f"{name}: {m}" for m in mismatches(EXPECTED[name][0], record.shape())]
+    assert found == []
