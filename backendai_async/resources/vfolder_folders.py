@@ -130,9 +130,10 @@ class VFolderFolders(VFolderResource):
         body = {"vfolder_id": vfolder_id}
         await self._send("POST", "/folders/purge", json=body, **options)
 
-    async def leave_invited(self, name: str | None = None, **options: Unpack[CallOptions]) -> Any:
-        """Leave a folder shared with you."""
-        return await self._send("POST", self._folder(name) + "/leave", **options)
+    async def leave_invited(self, name: str | None = None, **options: Unpack[CallOptions]) -> MessageResult:
+        """Leave a folder shared with you (26.x refuses the call without a JSON body)."""
+        result: MessageResult = await self._send("POST", self._folder(name) + "/leave", json={}, **options)
+        return result
 
     async def get_quota(self, host: str, vfolder_id: str, **options: Unpack[CallOptions]) -> Any:
         """The quota of the folder ``vfolder_id`` on storage ``host`` (``set_quota`` changes it)."""

@@ -43,10 +43,11 @@ class VFolderSharing(VFolderResource):
         result: MessageResult = await self._send("POST", "/folders/invitations/accept", json=body, **options)
         return result
 
-    async def delete_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> Any:
+    async def delete_invitation(self, inv_id: str, **options: Unpack[CallOptions]) -> MessageResult:
         """Delete the invitation ``inv_id``: its invitee declines it, its inviter withdraws it."""
         body = {"inv_id": inv_id}
-        return await self._send("DELETE", "/folders/invitations/delete", json=body, **options)
+        result: MessageResult = await self._send("DELETE", "/folders/invitations/delete", json=body, **options)
+        return result
 
     async def list_invitees(self, vfolder_id: str | None = None, **options: Unpack[CallOptions]) -> VFolderInviteeList:
         """Users a folder of yours is shared with (all your folders without ``vfolder_id``)."""

@@ -569,27 +569,29 @@ async def _record_sharing(rec: Recorder, c: bai.Client, admin: bai.Client, targe
             lambda: c.vfolder.get_quota(target.vfolder_host or "", folder_id),
         )
         admin_email = target.users["superadmin"]["email"]
+        invite = lambda: c.vfolder.invite("ro", [admin_email], folder)  # noqa: E731
+        await r("vfolder_invite", "client.vfolder.invite('ro', [email], name)", "POST /folders/{name}/invite", invite)
+        declined = await _first_invitation(admin)
         await r(
-            "vfolder_invite",
-            "client.vfolder.invite('ro', [email], name)",
-            "POST /folders/{name}/invite",
-            lambda: c.vfolder.invite("ro", [admin_email], folder),
+            "vfolder_delete_invitation",
+            "client.vfolder.delete_invitation(id) (the invitee declines)",
+            "DELETE /folders/invitations/delete",
+            lambda: admin.vfolder.delete_invitation(declined),
         )
-        listed = await r(
+        await invite()
+        await r(
             "vfolder_invitations",
             "client.vfolder.invitations() (the invitee)",
             "GET /folders/invitations/list",
             admin.vfolder.invitations,
         )
-        invitations = listed.get("invitations") if isinstance(listed, dict) else None
-        if invitations:
-            inv_id = str(invitations[0]["id"])
-            await r(
-                "vfolder_accept_invitation",
-                "client.vfolder.accept_invitation(id) (the invitee)",
-                "POST /folders/invitations/accept",
-                lambda: admin.vfolder.accept_invitation(inv_id),
-            )
+        accepted = await _first_invitation(admin)
+        await r(
+            "vfolder_accept_invitation",
+            "client.vfolder.accept_invitation(id) (the invitee)",
+            "POST /folders/invitations/accept",
+            lambda: admin.vfolder.accept_invitation(accepted),
+        )
         await r(
             "vfolder_list_invitees",
             "client.vfolder.list_invitees(id)",
@@ -602,19 +604,6 @@ async def _record_sharing(rec: Recorder, c: bai.Client, admin: bai.Client, targe
             "POST /folders/{name}/leave",
             lambda: admin.vfolder.leave_invited(folder),
         )
-        if rec.records["vfolder_leave_invited"].error:
-            return  # still invited: a second invitation would be refused (409)
-        await c.vfolder.invite("ro", [admin_email], folder)
-        listed = await admin.vfolder.invitations()
-        pending = listed.get("invitations") if isinstance(listed, dict) else None
-        if pending:
-            declined = str(pending[0]["id"])
-            await r(
-                "vfolder_delete_invitation",
-                "client.vfolder.delete_invitation(id) (the invitee declines)",
-                "DELETE /folders/invitations/delete",
-                lambda: admin.vfolder.delete_invitation(declined),
-            )
     finally:
         await r(
             "vfolder_delete_by_id",
@@ -637,6 +626,11 @@ async def _record_sharing(rec: Recorder, c: bai.Client, admin: bai.Client, targe
         )
         if rec.records["vfolder_purge"].error:
             await c.vfolder.delete_from_trash_bin(folder_id)
+
+
+async def _first_invitation(invitee: bai.Client) -> str:
+    listed = await invitee.vfolder.invitations()
+    return str((listed.get("invitations") or [{}])[0].get("id", ""))
 
 
 async def _record_webserver(rec: Recorder, target: Target) -> None:

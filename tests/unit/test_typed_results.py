@@ -42,6 +42,8 @@ CORE = {
     (VFolder, "invite"): "VFolderInviteResult",
     (VFolder, "invitations"): "VFolderInvitationList",
     (VFolder, "accept_invitation"): "MessageResult",
+    (VFolder, "delete_invitation"): "MessageResult",
+    (VFolder, "leave_invited"): "MessageResult",
     (VFolder, "list_invitees"): "VFolderInviteeList",
     (Account, "fetch_ssh_keypair"): "SSHPublicKey",
     (Account, "refresh_ssh_keypair"): "SSHKeypair",

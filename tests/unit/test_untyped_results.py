@@ -80,8 +80,6 @@ UNTYPED: dict[str, str] = {
     "ModelService.update_route": _MODEL,
     "VFolder.get_quota": "the stack's vfs volume has no quota (26.9.6 answers 400): not recorded",
     "VFolder.set_quota": "the stack's vfs volume has no quota (26.9.6 answers 400): not recorded",
-    "VFolder.leave_invited": "26.9.6 answers 400 'Malformed request body' to the call as sent: not recorded",
-    "VFolder.delete_invitation": _UNRECORDED,
     "VFolder.clone": _UNRECORDED,
     "VFolder.share": "project folders only: not recorded yet",
     "VFolder.unshare": "project folders only: not recorded yet",

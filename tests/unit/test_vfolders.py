@@ -40,7 +40,7 @@ CALLS: list[tuple[Call, str, str, Any]] = [
         "/folders/data/clone",
         {"target_name": "copy", "cloneable": False},
     ),
-    (lambda c: c.vfolder.leave_invited("data"), "POST", "/folders/data/leave", None),
+    (lambda c: c.vfolder.leave_invited("data"), "POST", "/folders/data/leave", {}),
     (
         lambda c: c.vfolder.invite("ro", ["u@x.y"], "data"),
         "POST",
