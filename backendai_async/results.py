@@ -9,10 +9,13 @@ several session fields are *strings* holding a Python ``repr`` of a dict, not JS
 from typing import Any, TypedDict
 
 __all__ = [
+    "AllowedVFolderHosts",
+    "AllowedVFolderHostsByScope",
     "Announcement",
     "AuthRole",
     "AuthTestResult",
     "CheckPresetsResult",
+    "CommitStatus",
     "DependencyGraph",
     "DestroyResult",
     "DirectAccessInfo",
@@ -575,3 +578,27 @@ class UsageBucket(TypedDict, total=False):
     io_read_bytes: UsageValue
     io_write_bytes: UsageValue
     disk_used: UsageValue
+
+
+class AllowedVFolderHosts(TypedDict, total=False):
+    """A scope's ``allowed_vfolder_hosts``: JSON text of ``{host: [permission, …]}`` (22.09+), a list of
+    hosts on 19.09."""
+
+    allowed_vfolder_hosts: str | list[str] | None
+
+
+class AllowedVFolderHostsByScope(TypedDict, total=False):
+    """``storage_proxy.get_allowed_vfolder_hosts_by_current_user_info``: each scope's hosts (None for a
+    scope the server cannot resolve)."""
+
+    domain: AllowedVFolderHosts | None
+    group: AllowedVFolderHosts | None
+    keypair_resource_policy: AllowedVFolderHosts | None
+
+
+class CommitStatus(TypedDict, total=False):
+    """``GET /session/{name}/commit``: the latest commit's ``status`` (``"ready"``, ``"ongoing"``, …)
+    and the ``kernel`` id."""
+
+    status: str
+    kernel: str

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ..options import CallOptions
-    from ..results import VFolderHostPermissions
+    from ..results import AllowedVFolderHostsByScope, VFolderHostPermissions
 
 __all__ = [
     "AGENT_FIELDS",
@@ -154,7 +154,7 @@ class StorageProxy(Resource):
         project_id: str,
         resource_policy_name: str,
         **options: Unpack[CallOptions],
-    ) -> dict[str, Any]:
+    ) -> AllowedVFolderHostsByScope:
         """``allowed_vfolder_hosts`` of the domain, the project and the keypair resource policy, in one query:
         ``{"domain": {...}, "group": {...}, "keypair_resource_policy": {...}}``."""
         await self._pipeline.negotiate(**options)
@@ -166,5 +166,5 @@ class StorageProxy(Resource):
             "keypair_resource_policy(name: $policy_name) { allowed_vfolder_hosts } }"
         )
         variables = {"domain_name": domain_name, "group_id": project_id, "policy_name": resource_policy_name}
-        data: dict[str, Any] = await run_query(self._pipeline, text, variables, **options)
+        data: AllowedVFolderHostsByScope = await run_query(self._pipeline, text, variables, **options)
         return data

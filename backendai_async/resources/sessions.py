@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ..options import CallOptions
     from ..results import (
+        CommitStatus,
         DependencyGraph,
         DestroyResult,
         DirectAccessInfo,
@@ -417,9 +418,9 @@ class SessionLifecycle(SessionResource):
         params = {"filename": filename} if filename else None
         return await self._on_session("POST", session, "/commit", params=params, **options)
 
-    async def get_commit_session_status(self, session: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
+    async def get_commit_session_status(self, session: str, **options: Unpack[CallOptions]) -> CommitStatus:
         """``{"status": "ready" | "ongoing" | …, "kernel": <id>}`` of the latest commit."""
-        return await self._on_session("GET", session, "/commit", **options)
+        return cast("CommitStatus", await self._on_session("GET", session, "/commit", **options))
 
     async def convert_session_to_image(
         self,

@@ -323,6 +323,12 @@ async def _record_api(rec: Recorder, c: bai.Client, target: Target, name: str, f
         )
         await r("session_info", "client.get_info(name)", "GET /session/{name}", lambda: c.get_info(name))
         await r(
+            "session_commit_status",
+            "client.compute_session.get_commit_session_status(name)",
+            "GET /session/{name}/commit",
+            lambda: c.compute_session.get_commit_session_status(name),
+        )
+        await r(
             "session_logs",
             "client.get_logs(name)",
             "GET /session/{name}/logs",
@@ -532,6 +538,15 @@ async def _record_account(rec: Recorder, c: bai.Client, admin: bai.Client) -> No
             "POST /auth/ssh-keypair",
             lambda: c.post_ssh_keypair(pair["ssh_public_key"], pair["ssh_private_key"]),
         )
+    projects = await admin.group.list(domain_name="default")
+    project = next((str(p["id"]) for p in projects if p.get("name") == "default"), "")
+    await r(
+        "allowed_vfolder_hosts",
+        "client.storage_proxy.get_allowed_vfolder_hosts_by_current_user_info('default', project, 'default') "
+        "(superadmin: a user may not read the keypair resource policy by name)",
+        "POST /admin/gql (domain, group, keypair_resource_policy)",
+        lambda: admin.storage_proxy.get_allowed_vfolder_hosts_by_current_user_info("default", project, "default"),
+    )
     await r("user_stats", "client.resources.user_stats()", "GET /resource/stats/user/month", c.resources.user_stats)
     await r("session_templates", "client.session_template.list()", "GET /template/session", c.session_template.list)
     await r("acl", "client.storage_proxy.get_all_permissions()", "GET /acl", c.storage_proxy.get_all_permissions)

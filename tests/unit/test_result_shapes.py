@@ -108,6 +108,9 @@ EXPECTED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "user_stats": (list[r.UsageBucket], ()),
     "session_templates": (list[dict[str, Any]], ()),
     "wsproxy_version": (r.ProblemDetails, ()),
+    "allowed_vfolder_hosts": (r.GraphQLResponse, ()),
+    "allowed_vfolder_hosts/data": (r.AllowedVFolderHostsByScope, ("data",)),
+    "session_commit_status": (r.CommitStatus, ()),
     "recalculate_usage": (dict[str, Any], ()),  # {}: the SDK returns None
 }
 

@@ -12,6 +12,7 @@ import backendai_async as bai
 from backendai_async import results
 from backendai_async.resources.account import Account
 from backendai_async.resources.agents import StorageProxy
+from backendai_async.resources.compute_session import ComputeSession
 from backendai_async.resources.maintenance import Maintenance, Resources
 from backendai_async.resources.resource_presets import ResourcePreset
 from backendai_async.resources.scaling_groups import ScalingGroup
@@ -50,6 +51,8 @@ CORE = {
     (Account, "post_ssh_keypair"): "SSHKeypair",
     (Service, "get_announcement"): "Announcement",
     (StorageProxy, "get_all_permissions"): "VFolderHostPermissions",
+    (ComputeSession, "get_commit_session_status"): "CommitStatus",
+    (StorageProxy, "get_allowed_vfolder_hosts_by_current_user_info"): "AllowedVFolderHostsByScope",
     (Resources, "user_stats"): "list[UsageBucket]",
     (UserConfig, "get"): "list[Dotfile]",
 }
