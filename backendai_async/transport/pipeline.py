@@ -225,22 +225,16 @@ class Transport:
             if not path.absolute:
                 raise UsageError(f"not an absolute URL: {safe_url(path)}")
             version = None
-        elif version is not None:
-            feature = rest_gate(method, path)
-            if feature is not None:
-                self._refuse_without(feature, f"{method} {path}")
+        elif version is not None and (feature := rest_gate(method, path)) is not None:
+            manager = self.server_info.manager_version if self.server_info else None
+            if not feature_enabled(feature, version, manager):
+                raise unsupported(feature, version, manager, f"{method} {path}")
         return self._preparer.request(method, path, version, call)
 
     async def _version(self, path: Target, limit: float | None) -> str | None:
         """The API version to send a call on ``path`` with, before it is known: negotiated, or
         None for an absolute URL (sent bare, never worth a negotiation)."""
         return None if isinstance(path, URL) else await self._negotiate(limit)
-
-    def _refuse_without(self, feature: str, what: str) -> None:
-        """``UnsupportedFeatureError`` unless the negotiated server has ``feature``."""
-        manager = self.server_info.manager_version if self.server_info else None
-        if not feature_enabled(feature, self.api_version or "", manager):
-            raise unsupported(feature, self.api_version, manager, what)
 
     async def _attempts(
         self,
