@@ -22,6 +22,7 @@ import pytest
 from yarl import URL
 
 import backendai_async as bai
+from tests.support.digests import sha256_of
 
 from .conftest import ApiConfigFactory
 
@@ -43,14 +44,6 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, s
             out.write(piece)
     yield path, digest.hexdigest()
     path.unlink()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for piece in iter(lambda: f.read(PIECE), b""):
-            digest.update(piece)
-    return digest.hexdigest()
 
 
 async def storage_proxy(action: str) -> None:

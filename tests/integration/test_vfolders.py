@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import secrets
 from collections.abc import Callable
@@ -13,19 +12,12 @@ from typing import Any
 import pytest
 
 import backendai_async as bai
+from tests.support.digests import sha256_of
 
 from .conftest import ApiConfigFactory
 
 BIG = 64 * 1024 * 1024
 PIECE = 1024 * 1024
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for piece in iter(lambda: f.read(PIECE), b""):
-            digest.update(piece)
-    return digest.hexdigest()
 
 
 def make_tree(root: Path) -> dict[str, Path]:
