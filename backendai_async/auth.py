@@ -1,8 +1,9 @@
 """Authenticators: how a prepared request gets its credentials, once per attempt.
 
-The pipeline routes the path with ``route()``, prepares the request (URL, ``Date``, ``Host``,
-``Content-Type``, ``X-BackendAI-Version`` final), calls ``authenticate()`` on every attempt, and
-hands each response's headers from the endpoint to ``on_response()``.
+The pipeline routes the path with ``route()``, prepares the request (URL, ``Date``,
+``Content-Type``, ``X-BackendAI-Version`` final; aiohttp adds ``Host``, given as ``host``), calls
+``authenticate()`` on every attempt, and hands each response's headers from the endpoint to
+``on_response()``.
 """
 
 from __future__ import annotations
@@ -104,20 +105,22 @@ class HMACAuthenticator:
         return path
 
     async def authenticate(self, request: PreparedRequest) -> None:
-        if request.api_version is None:  # the unversioned probe (GET /) is anonymous
+        version = request.api_version
+        if version is None:  # the unversioned probe (GET /) is anonymous
             return
         signer = self._signer
-        signature = signer.signature(
-            request.method,
-            request.raw_path,
-            request.date,
-            request.host,
-            request.content_type,
-            request.api_version,
-            request.body,
-            day=request.day,
+        request.headers["Authorization"] = signer.authorization(
+            signer.signature(
+                request.method,
+                request.raw_path,
+                request.date,
+                request.host,
+                request.content_type,
+                version,
+                request.body,
+                day=request.day,
+            )
         )
-        request.headers["Authorization"] = signer.authorization(signature)
 
     def on_response(self, headers: Mapping[str, str]) -> None:
         return None

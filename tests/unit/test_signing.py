@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from backendai_async.signing import Signer, hashes_body, key_date, media_type
+from backendai_async.signing import KeyedHMAC, Signer, hashes_body, key_date, media_type
 
 
 def _vectors_file() -> Path:
@@ -76,12 +77,26 @@ def test_media_type_is_lowercased_without_parameters() -> None:
     assert media_type("") == "application/octet-stream"
 
 
-def test_derived_key_is_cached_per_day_and_host() -> None:
+def test_the_final_hmac_is_set_up_once_per_day_and_host() -> None:
     signer = Signer("AK", "SK")
-    key = signer.signing_key("20240901", "h:1")
-    assert signer.signing_key("20240901", "h:1") is key
-    assert signer.signing_key("20240902", "h:1") != key
-    assert signer.signing_key("20240901", "h:2") != key
+    args = ("GET", "/auth/test", "2024-09-01T12:34:56+00:00", "h:1", None, "v9.20250722")
+    first = signer.signature(*args)
+    assert list(signer._keys) == [("20240901", "h:1")]
+    keyed = signer._keys["20240901", "h:1"]
+    assert signer.signature(*args) == first
+    assert signer._keys["20240901", "h:1"] is keyed
+    assert signer.signing_key("20240902", "h:1") != signer.signing_key("20240901", "h:1")
+    assert signer.signing_key("20240901", "h:2") != signer.signing_key("20240901", "h:1")
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha1", "sha512", "md5", "sha384"])
+@pytest.mark.parametrize("key_length", [0, 20, 32, 64, 65, 128, 129, 300])
+def test_keyed_hmac_is_the_standard_library_hmac(hash_name: str, key_length: int) -> None:
+    key = bytes(range(256))[:key_length] if key_length <= 256 else bytes(key_length)
+    keyed = KeyedHMAC(key, hash_name)
+    for message in (b"", b"GET\n/auth/test", bytes(range(256)) * 3):
+        assert keyed.hexdigest(message) == hmac.digest(key, message, hash_name).hex()
+    assert keyed.hexdigest(b"again") == hmac.digest(key, b"again", hash_name).hex()  # the set-up is not consumed
 
 
 def test_unsupported_hash_is_refused_and_secret_not_in_repr() -> None:
