@@ -165,17 +165,7 @@ class Failover:
         if source is target:
             return request, target.preparer
         url = URL(target.root + request.url.raw_path_qs[len(source.prefix) :], encoded=True)
-        moved = Request(
-            request.method,
-            url,
-            request.version,
-            request.body,
-            request.content_type,
-            request.extra_headers,
-            request.retry_safe,
-            request.bare,
-            request.replayable,
-        )
+        moved = request.moved(url)
         return moved, target.preparer
 
     async def send(

@@ -15,7 +15,6 @@ from ..legacy import body_in_query, check_request_line
 from ..versions import feature_enabled
 from .clock import Clock
 from .request import CallArgs, Params, Request, Target, query_pairs, safe_url
-from .retry import IDEMPOTENT_METHODS
 
 __all__ = ["Preparer"]
 
@@ -35,7 +34,8 @@ class Preparer:
         self._host = base.host_port_subcomponent or ""
         self._urls: dict[str, URL] = {}
         self._legacy_versions: dict[str, bool] = {}
-        self._base_headers = {"User-Agent": user_agent, "Host": self._host}
+        # no Host: aiohttp sends the URL's host_port_subcomponent, which is ``_host``, the one signed
+        self._base_headers = {"User-Agent": user_agent}
 
     def on(self, base: URL) -> Preparer:
         """The same preparation for another endpoint ``base``."""
@@ -51,18 +51,13 @@ class Preparer:
         else:
             data = jsonlib.dumps(json).encode()
             content_type = "application/json"
-        params = call.get("params")
-        bare = isinstance(path, URL)
         if isinstance(path, URL):
-            url = self._bare_url(method, path, params)
+            url, bare = self._bare_url(method, path, call.get("params")), True
         elif version is not None and self._legacy(version):
-            url = self._legacy_url(method, path, params, json)
+            url, bare = self._legacy_url(method, path, call.get("params"), json), False
         else:
-            url = self.url(path, params)
-        replayable = data is None or isinstance(data, bytes)
-        retry_safe = call.get("retry_safe")
-        safe = replayable and (method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe)
-        return Request(method, url, version, data, content_type, call.get("headers"), safe, bare, replayable)
+            url, bare = self.url(path, call.get("params")), False
+        return Request(method, url, version, data, content_type, call.get("headers"), call.get("retry_safe"), bare)
 
     def _legacy(self, version: str) -> bool:
         """Whether API ``version`` (v1-v3) wants body parameters in the query too (remembered)."""
@@ -113,7 +108,6 @@ class Preparer:
         authenticator must complete before they are sent (None when bare: no credentials)."""
         headers: CIMultiDict[str] = CIMultiDict(self._base_headers)
         if request.bare:
-            del headers["Host"]  # aiohttp sets the other server's own
             if request.body is not None:
                 headers["Content-Type"] = request.content_type
             if request.extra_headers:
@@ -121,20 +115,23 @@ class Preparer:
             return headers, None
         if request.extra_headers:
             headers.update(request.extra_headers)
-        date = self._clock.date()
+        date, day = self._clock.stamp()
         headers["Date"] = date
-        headers["Content-Type"] = request.content_type
+        body = request.body
+        if body is None:  # no Content-Type: the server signs application/octet-stream, as we do
+            content_type = None
+        else:
+            content_type = headers["Content-Type"] = request.content_type
         if request.version is not None:
             headers["X-BackendAI-Version"] = request.version
-        body = request.body
         return headers, PreparedRequest(
             request.method,
             request.url.raw_path_qs,
             self._host,
             headers,
             body if isinstance(body, bytes) else None,
-            request.content_type,
+            content_type,
             request.version,
             date,
-            date[:4] + date[5:7] + date[8:10],
+            day,
         )

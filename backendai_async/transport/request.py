@@ -13,6 +13,7 @@ from ..options import CallOptions
 from ..problems import snippet
 
 __all__ = [
+    "IDEMPOTENT_METHODS",
     "Body",
     "CallArgs",
     "Params",
@@ -26,6 +27,7 @@ __all__ = [
     "safe_url",
 ]
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 Params = Mapping[str, str | int | float] | Iterable[tuple[str, str | int | float]]
 ParseMode = Literal["auto", "json", "text", "bytes"]
 #: A request body: bytes (replayable), or an async iterable streamed once (never retried).
@@ -85,7 +87,8 @@ class Request:
     """A call as the pipeline sends it, the same for every attempt.
 
     ``bare``: an absolute URL off the endpoint, sent without credentials of any kind;
-    ``replayable``: the body can be sent again (bytes or nothing).
+    ``retry_safe``: the call may be repeated (``given_retry_safe``, else by its method), which a
+    body that cannot be replayed forbids.
     """
 
     __slots__ = (
@@ -93,9 +96,8 @@ class Request:
         "body",
         "content_type",
         "extra_headers",
+        "given_retry_safe",
         "method",
-        "replayable",
-        "retry_safe",
         "url",
         "version",
     )
@@ -108,9 +110,8 @@ class Request:
         body: Body | None,
         content_type: str,
         extra_headers: Mapping[str, str] | None,
-        retry_safe: bool,
+        given_retry_safe: bool | None,
         bare: bool,
-        replayable: bool,
     ) -> None:
         self.method = method
         self.url = url
@@ -118,9 +119,32 @@ class Request:
         self.body = body
         self.content_type = content_type
         self.extra_headers = extra_headers
-        self.retry_safe = retry_safe
+        self.given_retry_safe = given_retry_safe
         self.bare = bare
-        self.replayable = replayable
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be sent again (bytes or nothing; a stream is sent once)."""
+        return self.body is None or isinstance(self.body, bytes)
+
+    @property
+    def retry_safe(self) -> bool:
+        """Whether repeating the call is safe (asked only after a failure)."""
+        given = self.given_retry_safe
+        return self.replayable and (self.method in IDEMPOTENT_METHODS if given is None else given)
+
+    def moved(self, url: URL) -> Request:
+        """The same call sent to ``url`` (another endpoint)."""
+        return Request(
+            self.method,
+            url,
+            self.version,
+            self.body,
+            self.content_type,
+            self.extra_headers,
+            self.given_retry_safe,
+            self.bare,
+        )
 
 
 def query_pairs(params: Params) -> MultiDict[str | int | float]:

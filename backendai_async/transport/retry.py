@@ -7,9 +7,8 @@ import aiohttp
 from ..backoff import backoff
 from ..errors import BackendAIError, InsecureConnectionError, RequestError
 
-__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "IDEMPOTENT_METHODS", "MAX_RETRY_AFTER", "retry_delay"]
+__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "MAX_RETRY_AFTER", "retry_delay"]
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is raised at once with `retry_after` set
 BACKOFF_BASE = 0.5  # seconds; the first retry waits 0.25-0.5 s (``backoff``)

@@ -42,6 +42,16 @@ async def test_user_agent_and_headers(fm: FakeManager) -> None:
     assert request.headers["Host"] == f"127.0.0.1:{fm.url.port}"
 
 
+async def test_content_type_only_with_a_body_and_both_signed(fm: FakeManager) -> None:
+    # without a body no Content-Type is sent: the server then signs application/octet-stream, as we do
+    async with bai.Client(bai.ClientConfig(AK, SK, str(fm.url))) as client:
+        assert (await client.request("GET", "/auth/test", params={"echo": "x"}))["authorized"] == "yes"
+        assert (await client.request("POST", "/auth/test", json={"echo": "y"}))["echo"] == "y"
+    get, post = fm.requests[-2:]
+    assert "Content-Type" not in get.headers
+    assert post.headers["Content-Type"] == "application/json"
+
+
 async def test_escape_hatch_parses_by_content_type(fm: FakeManager, make_client: ClientFactory) -> None:
     client = make_client(fm, api_version="v9.20250722")
     assert (await client.request("get", "/auth/test", params={"echo": "x"}))["authorized"] == "yes"

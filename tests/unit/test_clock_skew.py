@@ -149,14 +149,31 @@ async def test_the_correction_is_retried_once_only(fm: FakeManager) -> None:
     assert len(fm.requests) == 2
 
 
+def test_the_date_is_formatted_once_a_second_and_follows_the_clock() -> None:
+    times = [datetime(2026, 12, 31, 23, 59, 58, 100, tzinfo=timezone.utc)]
+    clock = Clock(lambda: times[-1])
+    first = clock.stamp()
+    assert first == ("2026-12-31T23:59:58+00:00", "20261231")
+    times.append(times[-1].replace(microsecond=999999))
+    assert clock.stamp() is first  # the same second: not formatted again
+    times.append(times[-1] + timedelta(microseconds=1))
+    assert clock.stamp() == ("2026-12-31T23:59:59+00:00", "20261231")
+    times.append(times[-1] + timedelta(seconds=1))
+    assert clock.stamp() == ("2027-01-01T00:00:00+00:00", "20270101")
+    times.append(times[0])  # the wall clock stepped back
+    assert clock.stamp() == first
+    times.append(datetime(2026, 6, 1, 9, 0, 0, tzinfo=timezone(timedelta(hours=9))))
+    assert clock.stamp() == ("2026-06-01T09:00:00+09:00", "20260601")  # the day in the date's own offset
+
+
 def test_the_clock_dates_with_its_offset() -> None:
     now = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=timezone.utc)
     clock = Clock(lambda: now)
-    assert clock.date() == "2026-01-01T12:00:00.250000+00:00"
+    assert clock.stamp() == ("2026-01-01T12:00:00+00:00", "20260101")  # whole seconds, like HTTP dates
     refusal = bai.ClockSkewError("Date/time sync error", status=400, server_time=now + SKEW)
     assert clock.correct(refusal, 0.0)
     assert clock.offset == 1200.5  # the server's time lies within the second its Date names
-    assert clock.date() == "2026-01-01T12:20:00.750000+00:00"
+    assert clock.stamp()[0] == "2026-01-01T12:20:00+00:00"
     assert clock.correct(refusal, 0.0)  # a call signed before the correction: signing again helps
     assert clock.offset == 1200.5
     assert not clock.correct(refusal, 1200.5)  # signed with the right offset: not about our clock
