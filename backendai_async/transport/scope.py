@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -17,13 +16,14 @@ class Calls:
     """The calls in flight, so that the client's ``closing`` signal aborts them and ``close()``
     can wait for them to unwind."""
 
-    __slots__ = ("_closer", "_idle", "closing", "scopes")
+    __slots__ = ("_closer", "closing", "idle", "scopes")
 
     def __init__(self, closing: AbortSignal) -> None:
         self.closing = closing
         self.scopes: set[CallScope] = set()
         self._closer: asyncio.Task[Any] | None = None
-        self._idle: asyncio.Event | None = None
+        #: set while ``close()`` waits: every call leaving then checks whether it may wake it
+        self.idle: asyncio.Event | None = None
         closing.add_callback(self._abort_all)
 
     def _abort_all(self) -> None:
@@ -37,13 +37,13 @@ class Calls:
         """Wait until no task but the current one has a call in flight."""
         self._closer = asyncio.current_task()
         if self._busy():
-            self._idle = asyncio.Event()
-            await self._idle.wait()
+            self.idle = asyncio.Event()
+            await self.idle.wait()
 
-    def leave(self, scope: CallScope) -> None:
-        self.scopes.discard(scope)
-        if self._idle is not None and not self._busy():
-            self._idle.set()
+    def check_idle(self) -> None:
+        """After a call left: wake ``wait_idle`` when no other task has a call in flight."""
+        if self.idle is not None and not self._busy():
+            self.idle.set()
 
 
 class CallScope:
@@ -58,18 +58,16 @@ class CallScope:
         self._signal = signal
         self._method = method
         self._fired = False
-        self._remove: Callable[[], None] | None = None
-        self.task: asyncio.Task[Any] | None = None
 
     def __enter__(self) -> None:
         signal = self._signal
-        closing = self._calls.closing
-        if closing.aborted or (signal is not None and signal.aborted):
-            raise AbortError(_abort_message(signal if signal is not None and signal.aborted else closing))
+        calls = self._calls
+        if calls.closing.aborted or (signal is not None and signal.aborted):
+            raise AbortError(_abort_message(signal if signal is not None and signal.aborted else calls.closing))
         self.task = asyncio.current_task()
         if signal is not None:
             self._remove = signal.add_callback(self._fire)
-        self._calls.scopes.add(self)
+        calls.scopes.add(self)
 
     def _fire(self) -> None:
         if not self._fired and self.task is not None:
@@ -83,9 +81,12 @@ class CallScope:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._remove is not None:
+        if self._signal is not None:
             self._remove()
-        self._calls.leave(self)
+        calls = self._calls
+        calls.scopes.discard(self)
+        if calls.idle is not None:
+            calls.check_idle()
         if exc is None:
             return
         if self._fired and exc_type is asyncio.CancelledError:
