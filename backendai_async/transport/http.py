@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -226,12 +227,12 @@ def parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, reque
     """A body by its media type (``auto``), or as ``json``, ``text`` or ``bytes``."""
     if parse == "bytes":
         return raw
-    media = resp.content_type
+    media, charset = media_and_charset(resp.headers.get("Content-Type", ""))
     try:
         if parse == "json" or (parse == "auto" and (media == "application/json" or media.endswith("+json"))):
-            return json.loads(raw.decode(resp.charset or "utf-8")) if raw.strip() else None
+            return json.loads(raw.decode(charset)) if raw.strip() else None
         if parse == "text" or media.startswith("text/"):
-            return raw.decode(resp.charset or "utf-8")
+            return raw.decode(charset)
     except (ValueError, LookupError) as exc:  # bad JSON or bytes; LookupError: an unknown charset
         raise ResponseError(
             f"could not decode the {media} response body: {exc}",
@@ -240,3 +241,16 @@ def parse_body(resp: aiohttp.ClientResponse, raw: bytes, parse: ParseMode, reque
             request_url=safe_url(request.url),
         ) from exc
     return raw if raw else None
+
+
+@functools.lru_cache(maxsize=32)
+def media_and_charset(content_type: str) -> tuple[str, str]:
+    """The media type of a ``Content-Type`` (lower-case, ``application/octet-stream`` when
+    empty) and its charset (``utf-8`` when none), remembered: every answer asks."""
+    media, _, params = content_type.partition(";")
+    charset = "utf-8"
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"') or charset
+    return media.strip().lower() or "application/octet-stream", charset
