@@ -263,8 +263,9 @@ class Transport:
                 raise RequestTimeoutError(
                     "the call's deadline passed", request_method=request.method, request_url=safe_url(request.url)
                 )
-            sent += 1
-            started = loop.time() if debug else 0.0
+            if debug:
+                sent += 1
+                started = loop.time()
             try:
                 if failover is None:
                     result = await attempt(request, headers, remaining)
