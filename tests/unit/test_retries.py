@@ -9,13 +9,13 @@ import pytest
 import backendai_async as bai
 from backendai_async.testing import FakeManager, Fault
 
-from .conftest import ClientFactory
+from .conftest import ClientFactory, ticking_clock
 
 PATH = "/auth/test"
 
 
 async def test_idempotent_call_is_retried_and_re_signed(fm: FakeManager, make_client: ClientFactory) -> None:
-    client = make_client(fm, api_version="v9.20250722", max_retries=2)
+    client = make_client(fm, api_version="v9.20250722", max_retries=2, clock=ticking_clock())
     fm.inject(Fault(path=PATH, status=503, times=2))
     answer = await client.request("GET", PATH, params={"echo": "x"})
     assert answer["authorized"] == "yes"

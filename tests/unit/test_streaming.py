@@ -12,7 +12,7 @@ import backendai_async as bai
 from backendai_async.streaming import ServerSentEvent, SSEParser
 from backendai_async.testing import FakeManager, Fault
 
-from .conftest import ClientFactory
+from .conftest import ClientFactory, ticking_clock
 
 THREE = ("19.09", "22.09", "26.9")
 
@@ -118,7 +118,7 @@ async def test_session_id_is_filtered_on_the_client(key: str, make_client: Clien
 
 
 async def test_reconnects_with_a_fresh_signature(fm: FakeManager, make_client: ClientFactory) -> None:
-    client = make_client(fm)
+    client = make_client(fm, clock=ticking_clock())
     async with client.session_events() as events:
         fm.session_api.events.hang_up()
         reading = asyncio.ensure_future(events.__anext__())
